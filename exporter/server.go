@@ -95,7 +95,9 @@ func Serve(ctx context.Context, opts ServerOptions) error {
 	if opts.Listening != nil {
 		opts.Listening(bound)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		// TLS handshake failures and the like go to slog, not to stderr.
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn)}
 	cfg := opts.WebConfigFile
 	flags := &web.FlagConfig{WebListenAddresses: &opts.ListenAddresses, WebConfigFile: &cfg, WebSystemdSocket: new(bool)}
 	errc := make(chan error, 1)

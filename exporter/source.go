@@ -169,7 +169,8 @@ type fileCounter struct {
 // Format is the format the file's parser reads (the detected one for auto).
 func (c *fileCounter) Format() string { return c.p.Name() }
 
-// Lines parses each line of block and counts it. This is the hot path: per
+// Lines parses each line of block and counts it; the last line may lack its
+// newline (the end of a rotated file). This is the hot path: per
 // line one newline search, one parse and one array increment; the counters
 // are added to once per block.
 func (c *fileCounter) Lines(block []byte) {
@@ -206,6 +207,11 @@ func (c *fileCounter) Lines(block []byte) {
 func (c *fileCounter) TooLong() {
 	c.s.reasons[logformat.ReasonTooLong]++
 	c.s.flush(1, 0)
+}
+
+// Skipped counts the bytes of a line skipped for its length as read.
+func (c *fileCounter) Skipped(n int) {
+	c.s.flush(0, n)
 }
 
 // flush adds the block's counts to the counters and clears the scratch.

@@ -103,7 +103,8 @@ func (c *lineCounter) Lines(block []byte) {
 		block = block[i+1:]
 	}
 }
-func (c *lineCounter) TooLong() {}
+func (c *lineCounter) TooLong()    {}
+func (c *lineCounter) Skipped(int) {}
 
 func BenchmarkTailerLines(b *testing.B) {
 	path, n := compareLog(b)

@@ -86,14 +86,19 @@ type Handler interface {
 
 // FileHandler receives the lines of one file.
 type FileHandler interface {
-	// Lines gets a block of complete lines, each ending in '\n'. The block is
-	// only valid during the call. A line is never longer than the read
-	// buffer; lines longer than the configured bound may still arrive whole
-	// inside a block, so a handler that enforces the bound checks length.
+	// Lines gets a block of complete lines, each ending in '\n', except the
+	// last line of a file that will not grow any more (rotated away and
+	// quiet), which is handed on without one. The block is only valid during
+	// the call. A line is never longer than the read buffer; lines longer
+	// than the configured bound may still arrive whole inside a block, so a
+	// handler that enforces the bound checks length.
 	Lines(block []byte)
 	// TooLong is called once for each line that was longer than the bound and
-	// was skipped without being read into memory.
+	// is skipped without being read into memory.
 	TooLong()
+	// Skipped is called with the bytes of such a line as they are dropped
+	// (its newline included), in one or more calls.
+	Skipped(n int)
 }
 
 // Options configure a Tailer. Zero values take the defaults.
@@ -631,9 +636,11 @@ func (t *Tailer) consume(f *file, data []byte) {
 	if f.skipping {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
+			f.h.Skipped(len(data))
 			f.carry = f.carry[:0]
 			return
 		}
+		f.h.Skipped(i + 1)
 		data, f.skipping = data[i+1:], false
 	}
 	if last := bytes.LastIndexByte(data, '\n'); last >= 0 {
@@ -642,6 +649,7 @@ func (t *Tailer) consume(f *file, data []byte) {
 	}
 	if len(data) > t.opts.MaxLineBytes {
 		f.h.TooLong()
+		f.h.Skipped(len(data))
 		f.skipping = true
 		f.carry = f.carry[:0]
 		return
@@ -650,10 +658,9 @@ func (t *Tailer) consume(f *file, data []byte) {
 }
 
 // flushPartial hands on a partial last line of a file that will not grow any
-// more, as a line of its own: it is counted (most often as unparsed), not lost.
+// more, as a line of its own (without a newline): it is counted, not lost.
 func (t *Tailer) flushPartial(f *file) {
 	if len(f.carry) > 0 && !f.skipping {
-		f.carry = append(f.carry, '\n')
 		f.h.Lines(f.carry)
 	}
 	f.carry = f.carry[:0]
