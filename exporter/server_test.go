@@ -85,3 +85,5 @@ func TestServeListenError(t *testing.T) {
 		t.Errorf("Serve on a busy port = %v, want an error naming the address", err)
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
