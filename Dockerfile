@@ -1,0 +1,69 @@
+# syntax=docker/dockerfile:1
+#
+# httpstatus-exporter: a static binary on distroless, run as nonroot.
+#
+#   make docker
+# or by hand (.git is not sent to the build, so the version comes in as args):
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
+#     --build-arg REVISION=$(git rev-parse HEAD) -t httpstatus-exporter .
+#
+# Reading the logs: nginx and Apache on Debian write them root:adm (or
+# www-data:adm) 0640, so the exporter, uid 65532, reads them only with the
+# supplemental group adm, gid 4: `docker run --group-add 4 ...`, or in
+# Kubernetes `securityContext.supplementalGroups: [4]`. Mount the log folder
+# read-only and /var/lib/httpstatus-exporter (positions.json) writable.
+
+# The image's Go must be at least go.mod's go line: official golang images set
+# GOTOOLCHAIN=local, so an older 1.26 patch fails instead of downloading one.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+
+# Modules first, in their own layer: rebuilt only when go.mod or go.sum change.
+COPY go.mod go.sum ./
+RUN go mod download && go mod verify
+
+COPY . .
+
+# Declared after the module layer so new values do not invalidate it.
+ARG VERSION=0.1.0-dev
+ARG REVISION=unknown
+ARG BRANCH=unknown
+ARG BUILD_USER=docker
+ARG BUILD_DATE=unknown
+
+RUN --mount=type=cache,target=/root/.cache/go-build \
+	CGO_ENABLED=0 go build -trimpath \
+	-ldflags "-s -w \
+	-X github.com/prometheus/common/version.Version=${VERSION} \
+	-X github.com/prometheus/common/version.Revision=${REVISION} \
+	-X github.com/prometheus/common/version.Branch=${BRANCH} \
+	-X github.com/prometheus/common/version.BuildUser=${BUILD_USER} \
+	-X github.com/prometheus/common/version.BuildDate=${BUILD_DATE}" \
+	-o /out/bin/exporter ./cmd/exporter \
+	&& /out/bin/exporter --version \
+	&& mkdir -p /out/var/lib/httpstatus-exporter
+
+FROM gcr.io/distroless/static-debian12:nonroot
+
+ARG VERSION=0.1.0-dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="httpstatus-exporter" \
+	org.opencontainers.image.description="Prometheus exporter that follows HTTP access logs and counts responses by status code and documented category" \
+	org.opencontainers.image.source="https://github.com/httpstatus-exporter/httpstatus-exporter" \
+	org.opencontainers.image.licenses="Apache-2.0" \
+	org.opencontainers.image.version="${VERSION}" \
+	org.opencontainers.image.revision="${REVISION}"
+
+COPY --from=build /out/bin/exporter /bin/exporter
+# The checkpoint folder, owned by nonroot so positions.json can be written
+# even without a mounted volume (then positions last as long as the container).
+COPY --from=build --chown=65532:65532 /out/var/lib/httpstatus-exporter /var/lib/httpstatus-exporter
+
+USER 65532:65532
+EXPOSE 10066
+ENTRYPOINT ["/bin/exporter"]
+# run's defaults already keep positions in
+# /var/lib/httpstatus-exporter/positions.json. The logs to follow come from
+# HTTPSTATUS_LOG_PATH or --log.path; a flag here would override the
+# HTTPSTATUS_* environment variables a DaemonSet sets.
+CMD ["run"]

@@ -1,0 +1,86 @@
+# Makefile for httpstatus-exporter. `make help` lists the targets.
+
+SHELL       := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+GO        ?= go
+BIN       := bin/exporter
+TOOLS_BIN := $(CURDIR)/.cache/bin
+FUZZTIME  ?= 30s
+BENCH_COUNT ?= 6
+
+# Stamped into github.com/prometheus/common/version, as promu does. Each is
+# overridable: make build VERSION=1.2.3. Outside a git work tree (a source
+# tarball) VERSION falls back to 0.1.0-dev.
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+REVISION   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH     ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BUILD_USER ?= $(shell id -un 2>/dev/null || echo unknown)@$(shell hostname 2>/dev/null || echo unknown)
+BUILD_DATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+
+VERSION_PKG := github.com/prometheus/common/version
+LDFLAGS := -s -w \
+	-X $(VERSION_PKG).Version=$(VERSION) \
+	-X $(VERSION_PKG).Revision=$(REVISION) \
+	-X $(VERSION_PKG).Branch=$(BRANCH) \
+	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) \
+	-X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
+
+.PHONY: help build demo test unit e2e bench bench-compare fuzz lint tools docker clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## static binary at bin/exporter, version stamped
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/exporter
+	@./$(BIN) --version
+
+demo: ## follow generated demo traffic and serve metrics on :10066
+	$(GO) run ./cmd/exporter --demo
+
+test: ## everything CI runs: installs, build, vet, gofmt, race tests, fuzz, coverage
+	bash scripts/test.sh
+
+unit: ## unit tests under the race detector
+	$(GO) test -race ./...
+
+# -run matches top-level test names only. A pattern that matches nothing
+# would pass silently, so it fails instead.
+E2E_RUN ?= TestBinary|TestRun
+e2e: ## end-to-end and TLS tests of the command (E2E_RUN picks them)
+	@mkdir -p out
+	$(GO) test -race -run '$(E2E_RUN)' ./cmd/exporter/ | tee out/e2e.log
+	@if grep -q 'no tests to run' out/e2e.log; then \
+		echo "e2e: no test in ./cmd/exporter matches -run '$(E2E_RUN)'" >&2; exit 1; fi
+
+bench: ## benchmarks, BENCH_COUNT runs each, saved under out/ for benchstat
+	@mkdir -p out
+	f=out/bench-$$(date +%Y%m%d-%H%M%S).txt; \
+	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCH_COUNT) ./... | tee "$$f"; \
+	echo "wrote $$f"
+
+bench-compare: tools ## benchstat OLD=out/bench-A.txt NEW=out/bench-B.txt
+	@if [[ -z "$(OLD)" || -z "$(NEW)" ]]; then \
+		echo "usage: make bench-compare OLD=out/bench-A.txt NEW=out/bench-B.txt" >&2; exit 2; fi
+	$(TOOLS_BIN)/benchstat old=$(OLD) new=$(NEW)
+
+fuzz: ## fuzz every fuzz target for FUZZTIME each (default 30s)
+	bash scripts/fuzz.sh $(FUZZTIME)
+
+lint: ## go vet and gofmt (golangci-lint comes later)
+	bash scripts/lint.sh
+
+tools: ## install the pinned Go tools into .cache/bin
+	@bash scripts/install-tools.sh >/dev/null
+
+docker: ## build the image (needs a Docker engine; none on the dev machines)
+	docker build \
+		--build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$(REVISION) \
+		--build-arg BRANCH=$(BRANCH) \
+		--build-arg BUILD_DATE=$(BUILD_DATE) \
+		-t httpstatus-exporter:$(VERSION) .
+
+clean: ## remove built binaries, outputs and installed tools
+	rm -rf bin out .cache

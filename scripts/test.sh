@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# test.sh installs everything the tests need on a fresh Debian machine and
+# runs them all: build, vet and gofmt, the unit tests under the race detector,
+# a short pass of every fuzz target, and coverage per package. It is what CI
+# runs (.ci/run) and what `make test` runs.
+#
+# The tests read the shared corpus and seed at ../shared beside the work tree.
+# CI=true is exported (unless CI is set already), so tests that need a tool,
+# the corpus or the seed fail instead of skipping.
+#
+# Knobs: FUZZTIME (default 5s a target), SKIP_INSTALL=1 to skip the installs.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+fuzztime=${FUZZTIME:-5s}
+results=out/test
+rm -rf "$results"
+mkdir -p "$results"
+
+stages=()
+stage_name=""
+stage_start=0
+start_all=$SECONDS
+
+stage() {
+	end_stage
+	stage_name=$1
+	stage_start=$SECONDS
+	printf '\n==================== %s ====================\n' "$stage_name"
+}
+
+end_stage() {
+	if [[ -n $stage_name ]]; then
+		stages+=("$(printf '%-22s %5ds' "$stage_name" $((SECONDS - stage_start)))")
+		stage_name=""
+	fi
+}
+
+summary() {
+	local rc=$?
+	local failed_stage=$stage_name
+	end_stage
+	printf '\n==================== summary ====================\n'
+	printf '%s\n' "${stages[@]}"
+	printf '%-22s %5ds\n' "total" $((SECONDS - start_all))
+	# Counts from the unit run's events, subtests included.
+	local json=$results/unit.json
+	if [[ -s $json ]]; then
+		local pass fail skip
+		pass=$(grep -c '"Action":"pass","Package":"[^"]*","Test":' "$json" || true)
+		fail=$(grep -c '"Action":"fail","Package":"[^"]*","Test":' "$json" || true)
+		skip=$(grep -c '"Action":"skip","Package":"[^"]*","Test":' "$json" || true)
+		echo "tests: $pass passed, $fail failed, $skip skipped"
+	fi
+	if [[ $rc -ne 0 ]]; then
+		echo "FAILED in stage: ${failed_stage:-?} (exit $rc)"
+	fi
+}
+trap summary EXIT
+
+stage "environment"
+export CI=${CI:-true}
+echo "repo:    $root"
+echo "go:      $(go version)"
+echo "cores:   $(nproc)"
+echo "CI:      ${CI:-<unset>}"
+if [[ -d ../shared/corpus ]]; then
+	echo "corpus:  $(cd ../shared/corpus && pwd)"
+else
+	echo "corpus:  ../shared/corpus is missing: corpus tests will skip, or fail under CI=true"
+fi
+
+stage "install"
+if [[ ${SKIP_INSTALL:-} == 1 ]]; then
+	echo "SKIP_INSTALL=1: not installing"
+	tools_bin=$root/.cache/bin
+else
+	bash scripts/install-prometheus.sh
+	tools_bin=$(bash scripts/install-tools.sh)
+fi
+export PATH=$tools_bin:$PATH
+echo "gotestsum: $(gotestsum --version)"
+echo "benchstat: $(go version -m "$tools_bin/benchstat" | awk '$1 == "mod" {print $2 "@" $3}')"
+
+stage "go build"
+go build ./...
+
+stage "go vet + gofmt"
+bash scripts/lint.sh
+
+stage "unit tests (-race)"
+# gotestsum runs exactly `go test -json -race -count=1 ./...`, prints go test's
+# usual output, repeats the failures at the end and keeps the events for the
+# counts in the summary.
+gotestsum --format standard-quiet --jsonfile "$results/unit.json" -- -race -count=1 ./...
+
+stage "fuzz ($fuzztime each)"
+bash scripts/fuzz.sh "$fuzztime"
+
+stage "coverage"
+OUT=out/coverage bash scripts/cover.sh
+
+end_stage
