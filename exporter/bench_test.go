@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,13 +28,6 @@ import (
 )
 
 const benchLines = 200_000 // about 32 MiB a pass
-
-var benchFile struct {
-	once sync.Once
-	path string
-	size int64
-	err  error
-}
 
 // benchLogLines returns n nginx combined lines of about 160 bytes, a
 // realistic mix of codes, clients and paths.
@@ -52,24 +44,15 @@ func benchLogLines(n int) []byte {
 	return b.Bytes()
 }
 
-// benchLog writes the benchmark's log once per test binary.
+// benchLog writes the benchmark's log.
 func benchLog(b *testing.B) (string, int64) {
 	b.Helper()
-	benchFile.once.Do(func() {
-		dir, err := os.MkdirTemp("", "httpstatus-bench-")
-		if err != nil {
-			benchFile.err = err
-			return
-		}
-		benchFile.path = filepath.Join(dir, "access.log")
-		data := benchLogLines(benchLines)
-		benchFile.size = int64(len(data))
-		benchFile.err = os.WriteFile(benchFile.path, data, 0o644)
-	})
-	if benchFile.err != nil {
-		b.Fatal(benchFile.err)
+	path := filepath.Join(b.TempDir(), "access.log")
+	data := benchLogLines(benchLines)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
 	}
-	return benchFile.path, benchFile.size
+	return path, int64(len(data))
 }
 
 func cpuTime() time.Duration {
@@ -155,7 +138,7 @@ func BenchmarkReplay(b *testing.B) {
 	if s.Totals.Unparsed != [len(s.Totals.Unparsed)]uint64{} {
 		b.Fatalf("unparsed lines in the benchmark log: %v", s.Totals.Unparsed)
 	}
-	report(b, int64(s.Totals.Lines), cpuTime()-cpu0)
+	report(b, int64(s.Totals.Lines), cpuTime()-cpu0) //nolint:gosec // far below 2^63 lines
 }
 
 // BenchmarkFollow is run's path: a Tailer follows a file that grows by bulk

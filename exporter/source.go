@@ -136,8 +136,11 @@ func (s *Source) Open(string) tailer.FileHandler {
 // counted as unparsed.
 type refuseAll struct{}
 
+// Parse refuses the line.
 func (refuseAll) Parse([]byte, *logformat.Record) logformat.Reason { return logformat.ReasonNoMatch }
-func (refuseAll) Name() string                                     { return "none" }
+
+// Name says no format was made.
+func (refuseAll) Name() string { return "none" }
 
 // Rotated counts a rotation.
 func (s *Source) Rotated(kind tailer.Rotation) {
@@ -233,6 +236,6 @@ func (s *Source) flush(lines uint64, size int) {
 	s.linesRead.Add(float64(lines))
 	s.readBytes.Add(float64(size))
 	s.Totals.Lines += lines
-	s.Totals.Bytes += uint64(size)
+	s.Totals.Bytes += uint64(size) //nolint:gosec // a length is never negative
 	s.lastRead.Set(float64(time.Now().UnixNano()) / 1e9)
 }

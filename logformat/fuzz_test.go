@@ -76,7 +76,8 @@ func fuzzFormat(t *testing.T, format string, line []byte) {
 	checkRecord(t, line, r, &rec)
 	got := result{r, rec.Status, string(rec.Method)}
 
-	crlf := append(line[:len(line):len(line)], '\r')
+	crlf := make([]byte, len(line)+1)
+	crlf[copy(crlf, line)] = '\r'
 	q, _ := New(format)
 	var rec2 Record
 	r2 := q.Parse(crlf, &rec2)

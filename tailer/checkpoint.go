@@ -1,6 +1,7 @@
 package tailer
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,7 +126,7 @@ func (c *Checkpoint) Positions() []Position {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
 		}
-		return int(a.Inode) - int(b.Inode)
+		return cmp.Compare(a.Inode, b.Inode)
 	})
 	return all
 }
@@ -148,11 +149,11 @@ func (c *Checkpoint) Write() error {
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write error is the one to report
 		return fmt.Errorf("write checkpoint %s: %w", c.path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the sync error is the one to report
 		return fmt.Errorf("sync checkpoint %s: %w", c.path, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -163,7 +164,7 @@ func (c *Checkpoint) Write() error {
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // best effort: some filesystems refuse fsync on directories
-		d.Close()
+		_ = d.Close()
 	}
 	return nil
 }

@@ -763,9 +763,16 @@ func ReadFile(ctx context.Context, path string, opts Options, h FileHandler) (in
 // errorRecorder is the Handler of ReadFile: it keeps the first error.
 type errorRecorder struct{ err error }
 
+// Open is never called by ReadFile.
 func (r *errorRecorder) Open(string) FileHandler { return nil }
-func (r *errorRecorder) Rotated(Rotation)        {}
-func (r *errorRecorder) Progress(int, int64)     {}
+
+// Rotated is never called by ReadFile.
+func (r *errorRecorder) Rotated(Rotation) {}
+
+// Progress is never called by ReadFile.
+func (r *errorRecorder) Progress(int, int64) {}
+
+// Error keeps the first error.
 func (r *errorRecorder) Error(reason ErrorReason, path string, err error) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%s %s: %w", reason, path, err)

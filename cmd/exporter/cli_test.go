@@ -19,7 +19,7 @@ import (
 
 // runCLI runs the command line in-process with a deadline, so that a command
 // that starts serving by mistake fails the test instead of hanging it.
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
+func runCLI(t *testing.T, args ...string) (stdout string, err error) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "HTTPSTATUS_") {
@@ -35,7 +35,10 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	if ctx.Err() != nil {
 		t.Fatalf("run %v did not return before its deadline", args)
 	}
-	return out.String(), errb.String(), err
+	if t.Failed() {
+		t.Logf("stderr of %v:\n%s", args, errb.String())
+	}
+	return out.String(), err
 }
 
 func TestHelpAndVersion(t *testing.T) {
@@ -57,7 +60,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runCLI(t, tc.args...)
+			out, err := runCLI(t, tc.args...)
 			if err != nil {
 				t.Fatalf("run %v = %v, want nil", tc.args, err)
 			}
@@ -73,7 +76,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 
 	t.Run("version", func(t *testing.T) {
-		out, _, err := runCLI(t, "--version")
+		out, err := runCLI(t, "--version")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +113,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runCLI(t, tc.args...)
+			out, err := runCLI(t, tc.args...)
 			if err != nil {
 				t.Fatalf("run %v = %v", tc.args, err)
 			}
@@ -126,7 +129,7 @@ func TestClassify(t *testing.T) {
 
 	t.Run("list is the seed table", func(t *testing.T) {
 		// The golden is reviewed by eye; this pins its rows to the seed.
-		out, _, err := runCLI(t, "classify", "--list", "--classify.lang=zh")
+		out, err := runCLI(t, "classify", "--list", "--classify.lang=zh")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +154,7 @@ func TestCheckConfig(t *testing.T) {
 		}
 	}
 	glob := filepath.Join(dir, "*.log")
-	out, _, err := runCLI(t, "check-config", "--log.path="+glob, "--log.source=web", "--classify.lang=zh",
+	out, err := runCLI(t, "check-config", "--log.path="+glob, "--log.source=web", "--classify.lang=zh",
 		"--checkpoint.file="+filepath.Join(dir, "pos.json"))
 	if err != nil {
 		t.Fatalf("check-config = %v, want nil", err)
@@ -183,7 +186,7 @@ func TestCheckConfig(t *testing.T) {
 		if err := os.WriteFile(bad, []byte("tls_server_config:\n  cert_file: /nonexistent/cert.pem\n  nonsense_key: 1\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := runCLI(t, "check-config", "--log.path="+glob, "--web.config.file="+bad)
+		_, err := runCLI(t, "check-config", "--log.path="+glob, "--web.config.file="+bad)
 		if err == nil || !strings.Contains(err.Error(), "--web.config.file") {
 			t.Errorf("check-config with a bad web config = %v, want an error naming --web.config.file", err)
 		}
@@ -225,7 +228,7 @@ func TestCLIErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := runCLI(t, tc.args...)
+			_, err := runCLI(t, tc.args...)
 			if err == nil {
 				t.Fatalf("run %q = nil, want an error containing %q", tc.args, tc.want)
 			}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -25,9 +26,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// TestBinary builds the exporter once and runs it as users do: a real
+// TestE2EBinary builds the exporter once and runs it as users do: a real
 // process, real files, real HTTP scrapes, SIGTERM.
-func TestBinary(t *testing.T) {
+func TestE2EBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -115,7 +116,7 @@ func testMetrics(t *testing.T, bin, lang string) {
 	wantUnparsed := map[string]float64{"empty": 0, "bad_status": 0, "no_match": 0, "too_long": 0}
 
 	t.Run("before any line", func(t *testing.T) {
-		f, err := scrape(c, base+"/metrics", nil)
+		f, err := scrape(c, base+"/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +179,7 @@ func testMetrics(t *testing.T, bin, lang string) {
 		appendFile(t, logPath, ch)
 	}
 	waitFor(t, 10*time.Second, "all lines counted", func() (bool, string) {
-		f, err := scrape(c, base+"/metrics", nil)
+		f, err := scrape(c, base+"/metrics")
 		if err != nil {
 			return false, err.Error()
 		}
@@ -188,7 +189,7 @@ func testMetrics(t *testing.T, bin, lang string) {
 
 	t.Run("after the lines", func(t *testing.T) {
 		// Scraped again: nothing more may have been counted meanwhile.
-		f, err := scrape(c, base+"/metrics", nil)
+		f, err := scrape(c, base+"/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +255,7 @@ func testRestart(t *testing.T, bin string) {
 			lines += n
 		}
 		waitFor(t, 10*time.Second, "lines counted", func() (bool, string) {
-			f, err := scrape(c, "http://"+p.addr+"/metrics", nil)
+			f, err := scrape(c, "http://"+p.addr+"/metrics")
 			if err != nil {
 				return false, err.Error()
 			}
@@ -459,7 +460,8 @@ func testCommands(t *testing.T, bin string) {
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
 			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
 				code = ee.ExitCode()
 			} else if err != nil {
 				t.Fatal(err)

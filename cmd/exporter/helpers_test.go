@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -127,8 +126,8 @@ func parseMetrics(body string) (families, error) {
 }
 
 // scrape fetches and parses url.
-func scrape(c *http.Client, url string, modify func(*http.Request)) (families, error) {
-	code, body, err := get(c, url, modify)
+func scrape(c *http.Client, url string) (families, error) {
+	code, body, err := get(c, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -274,9 +273,10 @@ func goTool(t *testing.T) string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test runs with the go command's directory on PATH; this is a last try.
+	p := "/usr/local/go/bin/go"
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("no go command on PATH or in GOROOT: %v", err)
+		t.Fatalf("no go command on PATH or at %s: %v", p, err)
 	}
 	return p
 }
@@ -335,7 +335,7 @@ func startExporter(t *testing.T, bin string, args ...string) *proc {
 		select {
 		case <-p.done:
 		default:
-			p.cmd.Process.Kill()
+			_ = p.cmd.Process.Kill() // it may have exited meanwhile: Wait says
 			<-p.done
 		}
 		if t.Failed() {

@@ -76,7 +76,7 @@ func (c *runCmd) Validate() error {
 	if len(c.WebListenAddress) == 0 {
 		return errors.New("--web.listen-address: give at least one")
 	}
-	return c.sourceFlags.validate()
+	return c.validate()
 }
 
 func (c *runCmd) Run(e *env) error {
@@ -114,7 +114,7 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 		}
 		defer os.RemoveAll(dir)
 		logPath := filepath.Join(dir, "access.log")
-		if err := os.WriteFile(logPath, nil, 0o644); err != nil {
+		if err := os.WriteFile(logPath, nil, 0o600); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		paths, fromStart, checkpointFile = []string{logPath}, true, ""
@@ -146,7 +146,7 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 		if cp.Path() == "" {
 			return
 		}
-		err := os.MkdirAll(filepath.Dir(cp.Path()), 0o755)
+		err := os.MkdirAll(filepath.Dir(cp.Path()), 0o750)
 		if err == nil {
 			err = cp.Write()
 		}

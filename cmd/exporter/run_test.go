@@ -58,7 +58,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 				appendFile(t, logPath, b.String())
 				size = int64(b.Len())
 				waitFor(t, 10*time.Second, "lines counted", func() (bool, string) {
-					f, err := scrape(c, "http://"+addr+"/metrics", nil)
+					f, err := scrape(c, "http://"+addr+"/metrics")
 					if err != nil {
 						return false, err.Error()
 					}
@@ -104,7 +104,7 @@ func TestRunDemo(t *testing.T) {
 	c := newClient(nil)
 
 	waitFor(t, 10*time.Second, "every documented code counted", func() (bool, string) {
-		f, err := scrape(c, "http://"+addr+"/metrics", nil)
+		f, err := scrape(c, "http://"+addr+"/metrics")
 		if err != nil {
 			return false, err.Error()
 		}
