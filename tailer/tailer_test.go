@@ -653,3 +653,93 @@ func TestBadGlob(t *testing.T) {
 		t.Error("New accepted a malformed glob")
 	}
 }
+
+func TestNestedGlobLateDirectory(t *testing.T) {
+	// Kubernetes-style trees: the directory of a file appears after start-up.
+	dir := t.TempDir()
+	h := start(t, Options{Paths: []string{filepath.Join(dir, "pods", "*", "*", "*.log")}})
+	waitPasses(t, h.rec, 2)
+	sub := filepath.Join(dir, "pods", "ns_pod_uid", "nginx")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := openWriter(t, filepath.Join(sub, "0.log"), "a")
+	w.write(6)
+	waitLines(t, h.rec, 6)
+	waitPasses(t, h.rec, 3)
+	wantLines := map[string]int{}
+	want(wantLines, "a", 1, 6)
+	checkLines(t, h.rec, wantLines)
+}
+
+func TestGlobBase(t *testing.T) {
+	for _, c := range []struct{ glob, want string }{
+		{"/var/log/nginx/*.log", "/var/log/nginx"},
+		{"/var/log/pods/*/*/*.log", "/var/log/pods"},
+		{"/var/log/[ab]*/x.log", "/var/log"},
+		{"access.log", "."},
+		{"/*.log", "/"},
+	} {
+		if got := globBase(c.glob); got != c.want {
+			t.Errorf("globBase(%q) = %q, want %q", c.glob, got, c.want)
+		}
+	}
+}
+
+func TestLabelSets(t *testing.T) {
+	// These are label values of the contract's metrics: a change here is a
+	// change of the contract.
+	if diff := cmp.Diff([]Rotation{"rename", "truncate", "delete"}, Rotations()); diff != "" {
+		t.Errorf("rotations (-want +got):\n%s", diff)
+	}
+	want := []ErrorReason{"open", "read", "stat", "not_regular", "watch", "checkpoint_read", "checkpoint_write"}
+	if diff := cmp.Diff(want, ErrorReasons()); diff != "" {
+		t.Errorf("error reasons (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckpointWriteAndPositions(t *testing.T) {
+	dir := t.TempDir()
+	cp := NewCheckpoint(filepath.Join(dir, "positions.json"))
+	if cp.Path() != filepath.Join(dir, "positions.json") {
+		t.Errorf("Path = %q", cp.Path())
+	}
+	cp.set("b", []Position{{Source: "b", Path: "/x", Inode: 2, Offset: 5}})
+	cp.set("a", []Position{{Source: "a", Path: "/y", Inode: 9}, {Source: "a", Path: "/y", Inode: 3}})
+	got := cp.Positions()
+	wantOrder := []string{"a/y/3", "a/y/9", "b/x/2"}
+	for i, p := range got {
+		if s := fmt.Sprintf("%s%s/%d", p.Source, p.Path, p.Inode); s != wantOrder[i] {
+			t.Errorf("position %d = %s, want %s", i, s, wantOrder[i])
+		}
+	}
+	if err := cp.Write(); err != nil {
+		t.Fatal(err)
+	}
+	again := NewCheckpoint(cp.Path())
+	if err := again.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got[2:], again.resume("b")); diff != "" {
+		t.Errorf("reloaded positions (-want +got):\n%s", diff)
+	}
+	// No temporary file is left behind.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("files in the checkpoint folder = %d, want 1", len(entries))
+	}
+	// A checkpoint that cannot be written is an error, not a crash.
+	bad := NewCheckpoint(filepath.Join(dir, "missing", "positions.json"))
+	if err := bad.Write(); err == nil {
+		t.Error("Write into a missing folder: no error")
+	}
+	if err := NewCheckpoint("").Write(); err != nil {
+		t.Errorf("disabled checkpoint: %v", err)
+	}
+}
+
+func TestReadFileMissing(t *testing.T) {
+	if _, err := ReadFile(context.Background(), filepath.Join(t.TempDir(), "nope.log"), Options{}, newRecorder()); err == nil {
+		t.Error("ReadFile on a missing file: no error")
+	}
+}
