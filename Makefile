@@ -45,14 +45,13 @@ test: ## everything CI runs: installs, build, vet, gofmt, race tests, fuzz, cove
 unit: ## unit tests under the race detector
 	$(GO) test -race ./...
 
-# -run matches top-level test names only. A pattern that matches nothing
-# would pass silently, so it fails instead.
-E2E_RUN ?= TestBinary|TestRun
-e2e: ## end-to-end and TLS tests of the command (E2E_RUN picks them)
+# Every end-to-end test is named TestE2E... and skips under -short. A pattern
+# that matches nothing would pass silently, so that fails instead.
+E2E_RUN ?= ^TestE2E
+e2e: ## end-to-end tests: the real binary, TLS, real Prometheus (E2E_RUN picks them)
 	@mkdir -p out
-	$(GO) test -race -run '$(E2E_RUN)' ./cmd/exporter/ | tee out/e2e.log
-	@if grep -q 'no tests to run' out/e2e.log; then \
-		echo "e2e: no test in ./cmd/exporter matches -run '$(E2E_RUN)'" >&2; exit 1; fi
+	bash -o pipefail -c "$(GO) test -race -count=1 -v -run '$(E2E_RUN)' ./... | tee out/e2e.log | grep -E '^(--- |ok|FAIL)'"
+	@grep -q -- '--- PASS' out/e2e.log || { echo "e2e: no test matches -run '$(E2E_RUN)'" >&2; exit 1; }
 
 bench: ## benchmarks, BENCH_COUNT runs each, saved under out/ for benchstat
 	@mkdir -p out
@@ -68,7 +67,7 @@ bench-compare: tools ## benchstat OLD=out/bench-A.txt NEW=out/bench-B.txt
 fuzz: ## fuzz every fuzz target for FUZZTIME each (default 30s)
 	bash scripts/fuzz.sh $(FUZZTIME)
 
-lint: ## go vet and gofmt (golangci-lint comes later)
+lint: ## go vet, gofmt and golangci-lint (.golangci.yml)
 	bash scripts/lint.sh
 
 tools: ## install the pinned Go tools into .cache/bin

@@ -12,8 +12,7 @@ bin=${TOOLS_BIN:-$root/.cache/bin}
 tools=(
 	golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 	gotest.tools/gotestsum@v1.13.0
-	# golangci-lint goes here when the lint configuration lands, e.g.
-	# github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+	github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 )
 
 mkdir -p "$bin"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# lint.sh runs the static checks: go vet, and gofmt, which must list no file.
-# golangci-lint joins here once it is pinned in install-tools.sh.
+# lint.sh runs the static checks: go vet, gofmt (which must list no file) and
+# golangci-lint with .golangci.yml (pinned in install-tools.sh). Any finding
+# fails it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,3 +19,11 @@ if [[ -n $unformatted ]]; then
 	exit 1
 fi
 echo "gofmt: all files formatted"
+
+echo "--- golangci-lint run"
+lint=${GOLANGCI_LINT:-$(pwd)/.cache/bin/golangci-lint}
+if [[ ! -x $lint ]]; then
+	echo "golangci-lint is not installed: run scripts/install-tools.sh" >&2
+	exit 1
+fi
+"$lint" run ./...

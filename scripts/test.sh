@@ -46,12 +46,16 @@ summary() {
 	printf '%s\n' "${stages[@]}"
 	printf '%-22s %5ds\n' "total" $((SECONDS - start_all))
 	# Counts from the unit run's events, subtests included.
-	local json=$results/unit.json
-	if [[ -s $json ]]; then
+	local jsons=()
+	for json in "$results/unit.json" "$results/e2e.json"; do
+		[[ -s $json ]] && jsons+=("$json")
+	done
+	if [[ ${#jsons[@]} -gt 0 ]]; then
 		local pass fail skip
-		pass=$(grep -c '"Action":"pass","Package":"[^"]*","Test":' "$json" || true)
-		fail=$(grep -c '"Action":"fail","Package":"[^"]*","Test":' "$json" || true)
-		skip=$(grep -c '"Action":"skip","Package":"[^"]*","Test":' "$json" || true)
+		pass=$(cat "${jsons[@]}" | grep -c '"Action":"pass","Package":"[^"]*","Test":' || true)
+		fail=$(cat "${jsons[@]}" | grep -c '"Action":"fail","Package":"[^"]*","Test":' || true)
+		# A TestE2E test skipped under -short in the unit stage ran in the next.
+		skip=$(cat "${jsons[@]}" | grep '"Action":"skip","Package":"[^"]*","Test":' | grep -vc '"Test":"TestE2E' || true)
 		echo "tests: $pass passed, $fail failed, $skip skipped"
 	fi
 	if [[ $rc -ne 0 ]]; then
@@ -87,14 +91,19 @@ echo "benchstat: $(go version -m "$tools_bin/benchstat" | awk '$1 == "mod" {prin
 stage "go build"
 go build ./...
 
-stage "go vet + gofmt"
+stage "lint (vet, gofmt, golangci-lint)"
 bash scripts/lint.sh
 
 stage "unit tests (-race)"
-# gotestsum runs exactly `go test -json -race -count=1 ./...`, prints go test's
+# gotestsum runs `go test -json -race -short -count=1 ./...`, prints go test's
 # usual output, repeats the failures at the end and keeps the events for the
-# counts in the summary.
-gotestsum --format standard-quiet --jsonfile "$results/unit.json" -- -race -count=1 ./...
+# counts in the summary. -short leaves out the end-to-end tests (TestE2E...),
+# the next stage.
+gotestsum --format standard-quiet --jsonfile "$results/unit.json" -- -race -short -count=1 ./...
+
+stage "end-to-end tests (-race)"
+# The real binary, real Prometheus, TLS: every test named TestE2E...
+gotestsum --format standard-quiet --jsonfile "$results/e2e.json" -- -race -count=1 -run '^TestE2E' ./...
 
 stage "fuzz ($fuzztime each)"
 bash scripts/fuzz.sh "$fuzztime"
