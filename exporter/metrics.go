@@ -7,6 +7,8 @@
 package exporter
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/httpstatus-exporter/httpstatus-exporter/tailer"
@@ -32,15 +34,22 @@ type Metrics struct {
 	unreadBytes   *prometheus.GaugeVec
 	lastRead      *prometheus.GaugeVec
 	errors        *prometheus.CounterVec
+	durations     *prometheus.HistogramVec
+	formats       *prometheus.GaugeVec
+
+	extraLabels []string // optional labels of responses_total, after source, code, category
 }
 
 // NewMetrics makes the metrics and registers them, with build info, on reg.
-func NewMetrics(reg prometheus.Registerer, build BuildInfo) (*Metrics, error) {
+// extraLabels are the optional labels of responses_total that any source
+// will use (ExtraLabelNames of their Labels).
+func NewMetrics(reg prometheus.Registerer, build BuildInfo, extraLabels ...string) (*Metrics, error) {
 	m := &Metrics{
+		extraLabels: extraLabels,
 		responses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "responses_total",
 			Help: "HTTP responses read from access logs, by status code and its documented category.",
-		}, []string{"source", "code", "category"}),
+		}, append([]string{"source", "code", "category"}, extraLabels...)),
 		codeInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "code_info",
 			Help: "The meaning of a status code in the source's status table (always 1); join on code.",
@@ -77,6 +86,22 @@ func NewMetrics(reg prometheus.Registerer, build BuildInfo) (*Metrics, error) {
 			Namespace: namespace, Name: "errors_total",
 			Help: "Failures while following files or keeping the checkpoint, by reason.",
 		}, []string{"source", "reason"}),
+		formats: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "log_format_info",
+			Help: "Line formats a source reads, as configured or as detected per file by auto (always 1).",
+		}, []string{"source", "format"}),
+		// Only sources with duration_histogram: true observe; the others
+		// make no series.
+		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "request_duration_seconds",
+			Help:    "Request durations logged with the responses, by source and status category.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+			// Native histogram beside the classic buckets, for Prometheus
+			// servers that scrape them.
+			NativeHistogramBucketFactor:     1.1,
+			NativeHistogramMaxBucketNumber:  160,
+			NativeHistogramMinResetDuration: time.Hour,
+		}, []string{"source", "category"}),
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "exporter_build_info",
@@ -85,7 +110,7 @@ func NewMetrics(reg prometheus.Registerer, build BuildInfo) (*Metrics, error) {
 	buildInfo.WithLabelValues(build.Version, build.Revision, build.GoVersion).Set(1)
 	for _, c := range []prometheus.Collector{
 		m.responses, m.codeInfo, m.linesRead, m.linesUnparsed, m.readBytes, m.filesFollowed,
-		m.rotations, m.unreadBytes, m.lastRead, m.errors, buildInfo,
+		m.rotations, m.unreadBytes, m.lastRead, m.errors, m.durations, m.formats, buildInfo,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

@@ -3,6 +3,8 @@ package exporter
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,6 +23,11 @@ type SourceOptions struct {
 	Table        *classify.Table
 	Lang         string // language of meanings in httpstatus_code_info
 	MaxLineBytes int    // longer lines are unparsed with reason too_long
+	Labels       Labels // optional labels of responses_total
+	// DurationHistogram observes each response's duration, when the format
+	// logs one, in httpstatus_request_duration_seconds.
+	DurationHistogram bool
+	Logger            *slog.Logger // told once of each format a source reads
 }
 
 const (
@@ -35,9 +42,15 @@ type Source struct {
 	opts SourceOptions
 	m    *Metrics
 
-	// Label children, resolved once: the hot path indexes arrays.
-	byCode    [maxCode + 1]prometheus.Counter
+	// Label children, resolved once: the hot path indexes arrays. A series
+	// set holds the children of one set of file-level label values
+	// (namespace, container); most sources have just one.
+	series    map[podLog]*seriesSet
+	perLine   bool                    // method or upstream_category: counts are keyed by more than the code
+	durations [16]prometheus.Observer // by category index; nil without the histogram
 	unparsed  [logformat.ReasonTooLong + 1]prometheus.Counter
+	infoDone  [maxCode + 1]bool
+	formats   map[string]bool // formats read so far (detected, for auto)
 	linesRead prometheus.Counter
 	readBytes prometheus.Counter
 	lastRead  prometheus.Gauge
@@ -48,7 +61,7 @@ type Source struct {
 
 	// Per-block scratch: counts are summed here and added to the counters
 	// once per block, not once per line.
-	counts  [maxCode + 1]uint64
+	counts  []uint32 // by key: code, or keyOf with per-line labels; a block holds far fewer than 2^32 lines
 	touched []int
 	reasons [logformat.ReasonTooLong + 1]uint64
 
@@ -77,7 +90,28 @@ func (m *Metrics) NewSource(opts SourceOptions) (*Source, error) {
 	if opts.MaxLineBytes <= 0 {
 		opts.MaxLineBytes = 256 << 10
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := opts.Labels.Validate(); err != nil {
+		return nil, fmt.Errorf("source %s: %w", opts.Name, err)
+	}
+	for _, n := range opts.Labels.Names() {
+		if !slices.Contains(m.extraLabels, n) {
+			return nil, fmt.Errorf("source %s: label %q was not declared to NewMetrics", opts.Name, n)
+		}
+	}
+	perLine := opts.Labels.Method || opts.Labels.UpstreamCategory
+	keys := maxCode + 1
+	if perLine {
+		keys = keyOf(maxCode, methodOther, len(upstreamCategories)) + 1
+	}
+	// 50,000 keys with per-line labels: 200 KB of scratch a source.
 	s := &Source{
+		series:    map[podLog]*seriesSet{},
+		formats:   map[string]bool{},
+		perLine:   perLine,
+		counts:    make([]uint32, keys),
 		opts:      opts,
 		m:         m,
 		linesRead: m.linesRead.WithLabelValues(opts.Name),
@@ -99,37 +133,153 @@ func (m *Metrics) NewSource(opts SourceOptions) (*Source, error) {
 		s.errors[r] = m.errors.WithLabelValues(opts.Name, string(r))
 	}
 	for _, e := range opts.Table.Documented() {
-		s.counter(e.Code)
+		s.info(e.Code)
+		if !perLine && !opts.Labels.Namespace && !opts.Labels.Container {
+			// Series of documented codes exist at 0 from start-up. With
+			// per-line or per-file labels there is no one series to make.
+			s.seriesFor(podLog{}).counter(s, e.Code)
+		}
+	}
+	if opts.DurationHistogram {
+		for i, c := range classify.Categories() {
+			s.durations[i] = m.durations.WithLabelValues(opts.Name, string(c))
+		}
 	}
 	return s, nil
+}
+
+// Per-line label values: methods (with OTHER) and upstream categories (with none).
+const (
+	nMethods   = len(knownMethods) + 1
+	nUpstreams = 10 // len(classify.Categories()) + 1, checked in a test
+)
+
+// keyOf packs a code with method and upstream category indexes.
+func keyOf(code, method, upstream int) int {
+	return ((code-minCode)*nMethods+method)*nUpstreams + upstream
+}
+
+// unkey undoes keyOf.
+func unkey(key int) (code, method, upstream int) {
+	return key/(nMethods*nUpstreams) + minCode, key / nUpstreams % nMethods, key % nUpstreams
+}
+
+// seriesSet holds the responses children of one set of file-level labels.
+type seriesSet struct {
+	pod    podLog
+	byCode [maxCode + 1]prometheus.Counter // without per-line labels
+	byKey  map[int]prometheus.Counter      // with them (resolved at flush, per block)
+}
+
+func (s *Source) seriesFor(pod podLog) *seriesSet {
+	if !s.opts.Labels.Namespace {
+		pod.namespace = ""
+	}
+	if !s.opts.Labels.Container {
+		pod.container = ""
+	}
+	if ss, ok := s.series[pod]; ok {
+		return ss
+	}
+	ss := &seriesSet{pod: pod, byKey: map[int]prometheus.Counter{}}
+	s.series[pod] = ss
+	return ss
+}
+
+// info makes the code_info series of code once.
+func (s *Source) info(code int) classify.Entry {
+	e := s.opts.Table.Lookup(code)
+	if !s.infoDone[code] {
+		s.infoDone[code] = true
+		s.m.codeInfo.WithLabelValues(s.opts.Name, strconv.Itoa(code), string(e.Category), e.Meaning(s.opts.Lang)).Set(1)
+	}
+	return e
+}
+
+// counter returns the responses counter of key (a code, or keyOf with
+// per-line labels), making its series the first time. Codes come only from
+// 100-599, methods and upstream categories from closed sets: the series of a
+// source are bounded whatever the logs hold.
+func (ss *seriesSet) counter(s *Source, key int) prometheus.Counter {
+	if !s.perLine {
+		if c := ss.byCode[key]; c != nil {
+			return c
+		}
+	} else if c, ok := ss.byKey[key]; ok {
+		return c
+	}
+	code, method, upstream := key, 0, 0
+	if s.perLine {
+		code, method, upstream = unkey(key)
+	}
+	e := s.info(code)
+	values := make([]string, 0, 3+len(s.m.extraLabels))
+	values = append(values, s.opts.Name, strconv.Itoa(code), string(e.Category))
+	l := s.opts.Labels
+	for _, name := range s.m.extraLabels {
+		v := ""
+		switch name {
+		case labelMethod:
+			if l.Method {
+				v = methodName(method)
+			}
+		case labelUpstreamCategory:
+			if l.UpstreamCategory {
+				v = upstreamName(upstream)
+			}
+		case labelNamespace:
+			v = ss.pod.namespace
+		case labelContainer:
+			v = ss.pod.container
+		default:
+			v = l.Static[name]
+		}
+		values = append(values, v)
+	}
+	c := s.m.responses.WithLabelValues(values...)
+	if s.perLine {
+		ss.byKey[key] = c
+	} else {
+		ss.byCode[key] = c
+	}
+	return c
 }
 
 // Name is the source's name (its label value).
 func (s *Source) Name() string { return s.opts.Name }
 
-// counter returns the responses counter of code, making its series (and its
-// code_info) the first time. Codes come only from 100-599: at most 500
-// series a source, whatever the logs hold.
-func (s *Source) counter(code int) prometheus.Counter {
-	if c := s.byCode[code]; c != nil {
-		return c
-	}
-	e := s.opts.Table.Lookup(code)
-	codeLabel := strconv.Itoa(code)
-	s.m.codeInfo.WithLabelValues(s.opts.Name, codeLabel, string(e.Category), e.Meaning(s.opts.Lang)).Set(1)
-	c := s.m.responses.WithLabelValues(s.opts.Name, codeLabel, string(e.Category))
-	s.byCode[code] = c
-	return c
-}
-
 // Open returns the counter of one file's lines, with its own parser (auto
 // detection is per file).
-func (s *Source) Open(string) tailer.FileHandler {
+func (s *Source) Open(path string) tailer.FileHandler {
 	p, err := logformat.New(s.opts.Format)
 	if err != nil { // NewSource checked the name; counted rather than lost should it ever fail
 		p = refuseAll{}
 	}
-	return &fileCounter{s: s, p: p}
+	pod, _ := parsePodLogPath(path)
+	return &fileCounter{s: s, p: p, ss: s.seriesFor(pod), path: path}
+}
+
+// formatRead records, once per format, that the source reads it.
+func (s *Source) formatRead(format, path string) {
+	if s.formats[format] {
+		return
+	}
+	s.formats[format] = true
+	s.m.formats.WithLabelValues(s.opts.Name, format).Set(1)
+	s.opts.Logger.Info("log format", "source", s.opts.Name, "path", path, "format", format, "configured", s.opts.Format)
+}
+
+// upstreamIndex is the index of the category of the upstream status the
+// line logged, or the index of "none".
+func (s *Source) upstreamIndex(_ *logformat.Record) int {
+	// TODO(formats): rec.UpstreamStatus once logformat records it.
+	return len(upstreamCategories)
+}
+
+// observe adds the line's duration, when the format logs one, to the
+// histogram of its category.
+func (s *Source) observe(_ *logformat.Record) {
+	// TODO(formats): rec.Duration once logformat records it.
 }
 
 // refuseAll is the parser of a format that could not be made: every line is
@@ -164,9 +314,12 @@ func (s *Source) Progress(files int, unread int64) {
 
 // fileCounter counts the lines of one file.
 type fileCounter struct {
-	s   *Source
-	p   logformat.Parser
-	rec logformat.Record
+	s     *Source
+	p     logformat.Parser
+	ss    *seriesSet
+	rec   logformat.Record
+	path  string
+	known bool // the parser's format is known (auto has decided)
 }
 
 // Format is the format the file's parser reads (the detected one for auto).
@@ -197,33 +350,49 @@ func (c *fileCounter) Lines(block []byte) {
 			s.reasons[r]++
 			continue
 		}
-		code := c.rec.Status
-		if s.counts[code] == 0 {
-			s.touched = append(s.touched, code)
+		key := c.rec.Status
+		if s.perLine {
+			key = keyOf(key, methodIndex(c.rec.Method), s.upstreamIndex(&c.rec))
 		}
-		s.counts[code]++
+		if s.counts[key] == 0 {
+			s.touched = append(s.touched, key)
+		}
+		s.counts[key]++
+		if s.opts.DurationHistogram {
+			s.observe(&c.rec)
+		}
 	}
-	s.flush(lines, size)
+	s.flush(c.ss, lines, size)
+	if !c.known {
+		if f := c.p.Name(); f != "auto" {
+			c.known = true
+			s.formatRead(f, c.path)
+		}
+	}
 }
 
 // TooLong counts a line skipped for its length.
 func (c *fileCounter) TooLong() {
 	c.s.reasons[logformat.ReasonTooLong]++
-	c.s.flush(1, 0)
+	c.s.flush(c.ss, 1, 0)
 }
 
 // Skipped counts the bytes of a line skipped for its length as read.
 func (c *fileCounter) Skipped(n int) {
-	c.s.flush(0, n)
+	c.s.flush(c.ss, 0, n)
 }
 
 // flush adds the block's counts to the counters and clears the scratch.
-func (s *Source) flush(lines uint64, size int) {
-	for _, code := range s.touched {
-		n := s.counts[code]
-		s.counter(code).Add(float64(n))
+func (s *Source) flush(ss *seriesSet, lines uint64, size int) {
+	for _, key := range s.touched {
+		n := uint64(s.counts[key])
+		ss.counter(s, key).Add(float64(n))
+		code := key
+		if s.perLine {
+			code, _, _ = unkey(key)
+		}
 		s.Totals.ByCode[code] += n
-		s.counts[code] = 0
+		s.counts[key] = 0
 	}
 	s.touched = s.touched[:0]
 	for r, n := range s.reasons {
