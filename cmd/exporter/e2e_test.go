@@ -448,7 +448,7 @@ func testCommands(t *testing.T, bin string) {
 		{"bad format", []string{"--log.path=" + logPath, "--log.format=nonsense"}, 1, nil, regexp.MustCompile(`"nonsense"`)},
 		{"classify out of range", []string{"classify", "2000"}, 1, nil, regexp.MustCompile(`"2000"`)},
 		{"check-config", []string{"check-config", "--log.path=" + logPath}, 0,
-			regexp.MustCompile(`(?s)path ` + regexp.QuoteMeta(logPath) + `: 1 files now\n\s+` + regexp.QuoteMeta(logPath) + `\n.*config OK\n$`), nil},
+			regexp.MustCompile(`(?s)path ` + regexp.QuoteMeta(logPath) + `: 1 files now\n\s+` + regexp.QuoteMeta(logPath) + ` \(combined, 1 of the first 1 lines parse\)\n.*config OK\n$`), nil},
 		{"replay json", []string{"replay", "--output=json", logPath}, 0,
 			regexp.MustCompile(`"responses": \{\s+"503": 1\s+\}`), nil},
 	}

@@ -55,6 +55,8 @@ type runCmd struct {
 	sourceFlags
 	tableFlags
 
+	ConfigFile string `name:"config.file" env:"HTTPSTATUS_CONFIG_FILE" type:"existingfile" help:"YAML with several sources (each: name, paths, format, table, labels); see the README."`
+
 	CheckpointFile     string        `name:"checkpoint.file" default:"/var/lib/httpstatus-exporter/positions.json" env:"HTTPSTATUS_CHECKPOINT_FILE" help:"Where read positions are kept across restarts; empty disables. If it cannot be written the exporter warns, counts the error and keeps running."`
 	CheckpointInterval time.Duration `name:"checkpoint.interval" default:"10s" env:"HTTPSTATUS_CHECKPOINT_INTERVAL" help:"How often positions are written (and always at shutdown)."`
 
@@ -67,8 +69,8 @@ type runCmd struct {
 
 // Validate is called by kong after parsing.
 func (c *runCmd) Validate() error {
-	if len(c.LogPath) == 0 && !c.Demo {
-		return errors.New("nothing to follow: give --log.path (or try --demo)")
+	if len(c.LogPath) == 0 && !c.Demo && c.ConfigFile == "" {
+		return errors.New("nothing to follow: give --log.path or --config.file (or try --demo)")
 	}
 	if c.CheckpointInterval < time.Second {
 		return fmt.Errorf("--checkpoint.interval %s: want at least 1s", c.CheckpointInterval)
@@ -79,6 +81,27 @@ func (c *runCmd) Validate() error {
 	return c.validate()
 }
 
+// sources resolves the sources to follow: the one of --log.path (if given)
+// and those of --config.file.
+func (c *runCmd) sources() ([]source, error) {
+	table, err := c.table()
+	if err != nil {
+		return nil, err
+	}
+	var out []source
+	if len(c.LogPath) > 0 {
+		out = append(out, source{Name: c.LogSource, Paths: c.LogPath, Format: c.LogFormat, Table: table})
+	}
+	if c.ConfigFile != "" {
+		more, err := loadConfig(c.ConfigFile, table)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, checkUnique(out)
+}
+
 func (c *runCmd) Run(e *env) error {
 	return c.serve(e, nil)
 }
@@ -87,27 +110,17 @@ func (c *runCmd) Run(e *env) error {
 // told the bound addresses (tests listen on port 0).
 func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 	log := e.logger
-	reg := prometheus.NewRegistry()
-	for _, col := range []prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		if err := reg.Register(col); err != nil {
-			return fmt.Errorf("register collector: %w", err)
-		}
-	}
-	metrics, err := exporter.NewMetrics(reg, buildInfo())
-	if err != nil {
-		return fmt.Errorf("register metrics: %w", err)
-	}
-	table, err := c.table()
+	sources, err := c.sources()
 	if err != nil {
 		return err
 	}
-
 	g, ctx := errgroup.WithContext(e.ctx)
-	paths, fromStart, checkpointFile := c.LogPath, c.TailFrom == "start", c.CheckpointFile
+	fromStart, checkpointFile := c.TailFrom == "start", c.CheckpointFile
 	if c.Demo {
+		table, err := c.table()
+		if err != nil {
+			return err
+		}
 		dir, err := os.MkdirTemp("", "httpstatus-demo-")
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -117,30 +130,65 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 		if err := os.WriteFile(logPath, nil, 0o600); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		paths, fromStart, checkpointFile = []string{logPath}, true, ""
+		name := c.LogSource
+		if len(c.LogPath) > 0 { // --log.path has that name already
+			name = "demo"
+		}
+		sources = append(sources, source{Name: name, Paths: []string{logPath}, Format: "combined", Table: table})
+		if err := checkUnique(sources); err != nil {
+			return err
+		}
+		fromStart, checkpointFile = true, ""
 		g.Go(func() error { return writeDemo(ctx, logPath, table) })
 		log.Info("demo: writing live traffic", "path", logPath)
 	}
 
-	src, err := metrics.NewSource(exporter.SourceOptions{
-		Name: c.LogSource, Format: c.LogFormat, Table: table, Lang: c.ClassifyLang, MaxLineBytes: c.TailMaxLineBytes,
-	})
-	if err != nil {
-		return err
+	reg := prometheus.NewRegistry()
+	for _, col := range []prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := reg.Register(col); err != nil {
+			return fmt.Errorf("register collector: %w", err)
+		}
 	}
+	var labels []exporter.Labels
+	for _, s := range sources {
+		labels = append(labels, s.Labels)
+	}
+	metrics, err := exporter.NewMetrics(reg, buildInfo(), exporter.ExtraLabelNames(labels...)...)
+	if err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
+
 	cp := tailer.NewCheckpoint(checkpointFile)
-	if err := cp.Load(); err != nil {
-		// A bad checkpoint must not stop the exporter: start without it.
-		log.Warn("checkpoint not used, starting without it", "err", err)
-		metrics.Errors(c.LogSource, tailer.ErrCheckpointRead).Inc()
+	cpErr := cp.Load()
+	var tailers []*tailer.Tailer
+	for _, s := range sources {
+		src, err := metrics.NewSource(exporter.SourceOptions{
+			Name: s.Name, Format: s.Format, Table: s.Table, Lang: c.ClassifyLang, MaxLineBytes: c.TailMaxLineBytes,
+			Labels: s.Labels, DurationHistogram: s.DurationHistogram, Logger: log,
+		})
+		if err != nil {
+			return err
+		}
+		if cpErr != nil {
+			metrics.Errors(s.Name, tailer.ErrCheckpointRead).Inc()
+		}
+		t, err := tailer.New(tailer.Options{
+			Source: s.Name, Paths: s.Paths, FromStart: fromStart, Poll: c.TailPoll,
+			PollInterval: c.TailPollInterval, RotateWait: c.TailRotateWait, MaxLineBytes: c.TailMaxLineBytes,
+			Checkpoint: cp, Logger: log,
+		}, src)
+		if err != nil {
+			return fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		tailers = append(tailers, t)
+		log.Info("source", "source", s.Name, "paths", s.Paths, "format", s.Format, "table", s.Table.Name())
 	}
-	t, err := tailer.New(tailer.Options{
-		Source: c.LogSource, Paths: paths, FromStart: fromStart, Poll: c.TailPoll,
-		PollInterval: c.TailPollInterval, RotateWait: c.TailRotateWait, MaxLineBytes: c.TailMaxLineBytes,
-		Checkpoint: cp, Logger: log,
-	}, src)
-	if err != nil {
-		return err
+	if cpErr != nil {
+		// A bad checkpoint must not stop the exporter: start without it.
+		log.Warn("checkpoint not used, starting without it", "err", cpErr)
 	}
 	writeCheckpoint := func() {
 		if cp.Path() == "" {
@@ -152,11 +200,15 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 		}
 		if err != nil {
 			log.Warn("checkpoint not written", "path", cp.Path(), "err", err)
-			metrics.Errors(c.LogSource, tailer.ErrCheckpointWrite).Inc()
+			for _, s := range sources {
+				metrics.Errors(s.Name, tailer.ErrCheckpointWrite).Inc()
+			}
 		}
 	}
 
-	g.Go(func() error { return t.Run(ctx) })
+	for _, t := range tailers {
+		g.Go(func() error { return t.Run(ctx) })
+	}
 	g.Go(func() error {
 		tick := time.NewTicker(c.CheckpointInterval)
 		defer tick.Stop()
@@ -174,19 +226,21 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 			ListenAddresses: c.WebListenAddress, TelemetryPath: c.WebTelemetryPath, WebConfigFile: c.WebConfigFile,
 			Version: buildInfo().Version, Gatherer: reg, Logger: log, Listening: listening,
 			Ready: func() bool {
-				select {
-				case <-t.Ready():
-					return true
-				default:
-					return false
+				for _, t := range tailers {
+					select {
+					case <-t.Ready():
+					default:
+						return false
+					}
 				}
+				return true
 			},
 		})
 	})
-	log.Info("starting", "source", c.LogSource, "paths", paths, "format", c.LogFormat, "version", buildInfo().Version)
+	log.Info("starting", "sources", len(sources), "version", buildInfo().Version)
 	err = g.Wait()
-	// Every goroutine has stopped: the tailer drained and published its last
-	// positions, so this write is the exact place to resume from.
+	// Every goroutine has stopped: the tailers drained and published their
+	// last positions, so this write is the exact place to resume from.
 	writeCheckpoint()
 	log.Info("stopped")
 	return err
