@@ -1,12 +1,18 @@
 // Package classify owns status tables: the embedded default taken from the
-// API reference's status-code page (shared/seed), user tables, and the
-// lookup from a status code to its documented meaning and category.
+// API reference's status-code page (shared/seed), user tables, the lookup
+// from a status code to its documented meaning and category, and the
+// importer that turns a documentation page's status table into a table file.
 //
 // A [Table] is loaded once, from the embedded default ([Default]) or from a
 // YAML file ([LoadFile], [Parse]), and is read-only afterwards, so it may be
-// shared between goroutines. [Table.Lookup] is an array index: codes the
-// table does not document fall back by class (1xx informational, 2xx
-// success, 3xx redirect, 4xx client, 5xx server).
+// shared between goroutines. A table lists codes and ranges of codes; every
+// code's entry is worked out at load, so [Table.Lookup] is an array index.
+// A listed code wins over a range holding it, and codes the table does not
+// document fall back by class (1xx informational, 2xx success, 3xx
+// redirect, 4xx client, 5xx server).
+//
+// [Import] reads the status tables of an HTML or Markdown page, and
+// [Imported.YAML] prints them as a table file for review.
 //
 // It knows nothing of files being followed, log formats or metrics.
 package classify

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,17 +18,23 @@ import (
 //
 //	version: 1                # optional; only 1 is known
 //	reference: TEXT           # optional; where the documentation came from
-//	codes:                    # required, not empty
+//	codes:                    # one code each; codes, ranges or both, not empty
 //	  - code: 404             # required; 100-599, each code once
 //	    category: not-found   # required; one of Categories()
 //	    meaning:              # required; en, zh or both
 //	      en: Requested resource does not exist
 //	      zh: 请求的资源不存在。
 //	    description: TEXT     # optional
+//	ranges:                   # spans of codes sharing one meaning
+//	  - from: 520             # required; 100-599
+//	    to: 527               # required; from..599; ranges do not overlap
+//	    category: gateway     # required, and meaning, description as above
+//	    meaning: {en: Cloudflare origin error}
 //
-// Every key is checked: an unknown key is an error, so that a later version
-// can add keys (a `ranges:` list beside `codes:` for classes or spans of
-// codes, say) without old binaries silently ignoring them.
+// A code listed under codes wins over a range holding it, and a range wins
+// over the class fallback. Every key is checked: an unknown key is an error,
+// so that a later version can add keys without old binaries silently
+// ignoring them.
 
 // Sentinel errors of Parse, wrapped in a *ParseError that names the file and
 // line; test them with errors.Is.
@@ -39,6 +46,7 @@ var (
 	ErrInvalidValue    = errors.New("classify: invalid value")
 	ErrCodeRange       = errors.New("classify: code outside 100-599")
 	ErrDuplicateCode   = errors.New("classify: duplicate code")
+	ErrOverlap         = errors.New("classify: overlapping range")
 	ErrUnknownCategory = errors.New("classify: unknown category")
 	ErrVersion         = errors.New("classify: unsupported table version")
 	ErrEmpty           = errors.New("classify: table documents no codes")
@@ -62,15 +70,16 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // Parse parses a table file's content; name is used in errors (a path, or
 // [DefaultName]). Decoding is strict: unknown or repeated keys, a missing
-// required key, a code outside 100-599, a code listed twice and an unknown
-// category are errors. Every error is a *[ParseError].
+// required key, a code outside 100-599, a code listed twice, ranges that
+// overlap and an unknown category are errors. Every error is a
+// *[ParseError].
 func Parse(name string, data []byte) (*Table, error) {
 	p := parser{name: name}
-	entries, reference, err := p.parse(data)
+	t, err := p.parse(data)
 	if err != nil {
 		return nil, err
 	}
-	return newTable(name, reference, entries), nil
+	return newTable(name, t), nil
 }
 
 type parser struct {
@@ -95,24 +104,24 @@ func (p *parser) syntax(err error) error {
 	return p.fail(line, fmt.Errorf("%w: %s", ErrSyntax, msg))
 }
 
-func (p *parser) parse(data []byte) ([]Entry, string, error) {
+func (p *parser) parse(data []byte) (parsed, error) {
 	if !utf8.Valid(data) {
-		return nil, "", p.fail(0, fmt.Errorf("%w: not UTF-8", ErrSyntax))
+		return parsed{}, p.fail(0, fmt.Errorf("%w: not UTF-8", ErrSyntax))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, "", p.fail(0, fmt.Errorf("%w (empty file)", ErrEmpty))
+			return parsed{}, p.fail(0, fmt.Errorf("%w (empty file)", ErrEmpty))
 		}
-		return nil, "", p.syntax(err)
+		return parsed{}, p.syntax(err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, "", p.syntax(err)
+			return parsed{}, p.syntax(err)
 		}
-		return nil, "", p.fail(extra.Line, fmt.Errorf("%w: a second YAML document", ErrSyntax))
+		return parsed{}, p.fail(extra.Line, fmt.Errorf("%w: a second YAML document", ErrSyntax))
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -120,8 +129,8 @@ func (p *parser) parse(data []byte) ([]Entry, string, error) {
 	}
 
 	var (
-		reference string
-		codes     *yaml.Node
+		out           parsed
+		codes, ranges *yaml.Node
 	)
 	err := p.mapping(root, "table", func(key string, k, v *yaml.Node) error {
 		switch key {
@@ -138,66 +147,132 @@ func (p *parser) parse(data []byte) ([]Entry, string, error) {
 			if err != nil {
 				return err
 			}
-			reference = s
+			out.reference = s
 		case "codes":
 			codes = v
+		case "ranges":
+			ranges = v
 		default:
-			return p.fail(k.Line, fmt.Errorf("%w %q in table (want version, reference or codes)", ErrUnknownKey, key))
+			return p.fail(k.Line, fmt.Errorf("%w %q in table (want version, reference, codes or ranges)", ErrUnknownKey, key))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return parsed{}, err
 	}
-	if codes == nil || isNull(codes) {
-		return nil, "", p.fail(root.Line, fmt.Errorf("%w %q in table", ErrMissingKey, "codes"))
+	if (codes == nil || isNull(codes)) && (ranges == nil || isNull(ranges)) {
+		return parsed{}, p.fail(root.Line, fmt.Errorf("%w %q in table (a table needs codes, ranges or both)", ErrMissingKey, "codes"))
 	}
-	if codes.Kind != yaml.SequenceNode {
-		return nil, "", p.fail(codes.Line, fmt.Errorf("%w: codes must be a list, got %s", ErrInvalidValue, kind(codes)))
+	for _, l := range []struct {
+		name string
+		n    *yaml.Node
+	}{{"codes", codes}, {"ranges", ranges}} {
+		if l.n != nil && !isNull(l.n) && l.n.Kind != yaml.SequenceNode {
+			return parsed{}, p.fail(l.n.Line, fmt.Errorf("%w: %s must be a list, got %s", ErrInvalidValue, l.name, kind(l.n)))
+		}
 	}
-	if len(codes.Content) == 0 {
-		return nil, "", p.fail(codes.Line, ErrEmpty)
+	if len(seq(codes))+len(seq(ranges)) == 0 {
+		line := root.Line
+		if codes != nil {
+			line = codes.Line
+		} else if ranges != nil {
+			line = ranges.Line
+		}
+		return parsed{}, p.fail(line, ErrEmpty)
 	}
 
-	entries := make([]Entry, 0, len(codes.Content))
-	firstLine := make(map[int]int, len(codes.Content))
-	for _, item := range codes.Content {
-		e, codeLine, err := p.entry(resolve(item))
+	out.codes = make([]Entry, 0, len(seq(codes)))
+	firstLine := make(map[int]int, len(seq(codes)))
+	for _, item := range seq(codes) {
+		e, err := p.entry(resolve(item), false)
 		if err != nil {
-			return nil, "", err
+			return parsed{}, err
 		}
 		if first, ok := firstLine[e.Code]; ok {
-			return nil, "", p.fail(codeLine, fmt.Errorf("%w %d (first at line %d)", ErrDuplicateCode, e.Code, first))
+			return parsed{}, p.fail(e.line, fmt.Errorf("%w %d (first at line %d)", ErrDuplicateCode, e.Code, first))
 		}
-		firstLine[e.Code] = codeLine
-		entries = append(entries, e)
+		firstLine[e.Code] = e.line
+		out.codes = append(out.codes, e.Entry)
 	}
-	return entries, reference, nil
+	for _, item := range seq(ranges) {
+		r, err := p.entry(resolve(item), true)
+		if err != nil {
+			return parsed{}, err
+		}
+		// Pairwise in file order, so the error is at the later range; the
+		// accepted ranges are disjoint within 100-599, so at most 500 of
+		// them are compared with each new one.
+		for _, prev := range out.ranges {
+			if r.Code <= prev.to && prev.Code <= r.to {
+				return parsed{}, p.fail(r.line, fmt.Errorf("%w %d-%d: it overlaps %d-%d at line %d",
+					ErrOverlap, r.Code, r.to, prev.Code, prev.to, prev.line))
+			}
+		}
+		out.ranges = append(out.ranges, r)
+	}
+	return out, nil
 }
 
-// entry decodes one item of codes and returns it with the line of its code.
-func (p *parser) entry(n *yaml.Node) (Entry, int, error) {
+// parsed is a table file's content, checked.
+type parsed struct {
+	reference string
+	codes     []Entry
+	ranges    []span
+}
+
+// span is one decoded item of codes or ranges: for a range, Entry.Code is
+// its first code and to its last; line is where its code (or from) is.
+type span struct {
+	Entry
+	to   int
+	line int
+}
+
+// seq returns the items of a list node, none for a missing or null one.
+func seq(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// entry decodes one item of codes, or of ranges when isRange.
+func (p *parser) entry(n *yaml.Node, isRange bool) (span, error) {
+	what, keys, want := "code entry", []string{"code", "category"}, "code, category, meaning or description"
+	if isRange {
+		what, keys, want = "range", []string{"from", "to", "category"}, "from, to, category, meaning or description"
+	}
 	var (
-		e        Entry
-		codeLine int
-		seen     = make(map[string]bool, 4)
-		known    = map[string]bool{"code": true, "category": true, "meaning": true, "description": true}
+		r      span
+		toLine int
+		seen   = make(map[string]bool, 5)
 	)
-	err := p.mapping(n, "code entry", func(key string, k, v *yaml.Node) error {
-		if isNull(v) && known[key] {
+	err := p.mapping(n, what, func(key string, k, v *yaml.Node) error {
+		known := key == "category" || key == "meaning" || key == "description" || slices.Contains(keys, key)
+		if !known {
+			return p.fail(k.Line, fmt.Errorf("%w %q in %s (want %s)", ErrUnknownKey, key, what, want))
+		}
+		if isNull(v) {
 			return nil // an empty value is a missing one
 		}
 		seen[key] = true
 		switch key {
-		case "code":
-			code, err := p.integer(v, "code")
+		case "code", "from", "to":
+			code, err := p.integer(v, key)
 			if err != nil {
 				return err
 			}
 			if code < MinCode || code > MaxCode {
-				return p.fail(v.Line, fmt.Errorf("%w: %d", ErrCodeRange, code))
+				if key == "code" {
+					return p.fail(v.Line, fmt.Errorf("%w: %d", ErrCodeRange, code))
+				}
+				return p.fail(v.Line, fmt.Errorf("%w: %s %d", ErrCodeRange, key, code))
 			}
-			e.Code, codeLine = code, v.Line
+			if key == "to" {
+				r.to, toLine = code, v.Line
+			} else {
+				r.Code, r.line = code, v.Line
+			}
 		case "category":
 			s, err := p.text(v, "category")
 			if err != nil {
@@ -207,32 +282,39 @@ func (p *parser) entry(n *yaml.Node) (Entry, int, error) {
 			if !c.Valid() {
 				return p.fail(v.Line, fmt.Errorf("%w %q (want one of %s)", ErrUnknownCategory, s, categoryList()))
 			}
-			e.Category = c
+			r.Category = c
 		case "meaning":
-			return p.meaning(v, &e)
+			return p.meaning(v, &r.Entry)
 		case "description":
 			s, err := p.text(v, "description")
 			if err != nil {
 				return err
 			}
-			e.Description = s
-		default:
-			return p.fail(k.Line, fmt.Errorf("%w %q in code entry (want code, category, meaning or description)", ErrUnknownKey, key))
+			r.Description = s
 		}
 		return nil
 	})
 	if err != nil {
-		return Entry{}, 0, err
+		return span{}, err
 	}
-	for _, key := range []string{"code", "category"} {
+	for _, key := range keys {
 		if !seen[key] {
-			return Entry{}, 0, p.fail(n.Line, fmt.Errorf("%w %q in code entry", ErrMissingKey, key))
+			return span{}, p.fail(n.Line, fmt.Errorf("%w %q in %s", ErrMissingKey, key, what))
 		}
 	}
-	if e.MeaningEN == "" && e.MeaningZH == "" {
-		return Entry{}, 0, p.fail(n.Line, fmt.Errorf("%w %q in code entry %d (want en, zh or both)", ErrMissingKey, "meaning", e.Code))
+	name := strconv.Itoa(r.Code)
+	if isRange {
+		name = fmt.Sprintf("%d-%d", r.Code, r.to)
+		if r.to < r.Code {
+			return span{}, p.fail(toLine, fmt.Errorf("%w: range %s ends before it starts", ErrInvalidValue, name))
+		}
+	} else {
+		r.to = r.Code
 	}
-	return e, codeLine, nil
+	if r.MeaningEN == "" && r.MeaningZH == "" {
+		return span{}, p.fail(n.Line, fmt.Errorf("%w %q in %s %s (want en, zh or both)", ErrMissingKey, "meaning", what, name))
+	}
+	return r, nil
 }
 
 func (p *parser) meaning(n *yaml.Node, e *Entry) error {

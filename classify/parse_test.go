@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/httpstatus-exporter/httpstatus-exporter/classify"
 )
 
@@ -51,6 +53,27 @@ func TestParseErrors(t *testing.T) {
 		{"meaning en a list", "codes:\n  - code: 200\n    category: success\n    meaning: {en: [OK]}\n", classify.ErrInvalidValue, 4, "meaning en must be a string"},
 		{"entry not a mapping", "codes:\n  - 200\n", classify.ErrInvalidValue, 2, "code entry must be a mapping"},
 		{"key not a string", "codes:\n" + entry200 + "    [a]: b\n", classify.ErrInvalidValue, 5, "key in code entry must be a string"},
+		{"codes and ranges empty", "codes: []\nranges: []\n", classify.ErrEmpty, 1, "no codes"},
+		{"ranges not a list", "ranges: {from: 520}\n", classify.ErrInvalidValue, 1, "ranges must be a list"},
+		{"range below", "ranges:\n  - from: 99\n    to: 100\n    category: server\n    meaning: {en: x}\n", classify.ErrCodeRange, 2, "100-599: from 99"},
+		{"range above", "ranges:\n  - from: 520\n    to: 600\n    category: server\n    meaning: {en: x}\n", classify.ErrCodeRange, 3, "100-599: to 600"},
+		{"range backwards", "ranges:\n  - from: 527\n    to: 520\n    category: gateway\n    meaning: {en: x}\n", classify.ErrInvalidValue, 3, "range 527-520 ends before it starts"},
+		{"range missing to", "ranges:\n  - from: 520\n    category: gateway\n    meaning: {en: x}\n", classify.ErrMissingKey, 2, `"to" in range`},
+		{"range missing from", "ranges:\n  - to: 520\n    category: gateway\n    meaning: {en: x}\n", classify.ErrMissingKey, 2, `"from" in range`},
+		{"range missing category", "ranges:\n  - from: 520\n    to: 527\n    meaning: {en: x}\n", classify.ErrMissingKey, 2, `"category" in range`},
+		{"range missing meaning", "ranges:\n  - from: 520\n    to: 527\n    category: gateway\n", classify.ErrMissingKey, 2, `"meaning" in range 520-527`},
+		{"range with code", "ranges:\n  - code: 520\n    category: gateway\n    meaning: {en: x}\n", classify.ErrUnknownKey, 2, `"code" in range (want from, to,`},
+		{"code with from", "codes:\n" + entry200 + "    from: 200\n", classify.ErrUnknownKey, 5, `"from" in code entry`},
+		{"range unknown category", "ranges:\n  - from: 520\n    to: 527\n    category: cdn\n    meaning: {en: x}\n", classify.ErrUnknownCategory, 4, `"cdn"`},
+		{"ranges overlap", "codes:\n" + entry200 + "ranges:\n" +
+			"  - from: 520\n    to: 527\n    category: gateway\n    meaning: {en: Cloudflare}\n" +
+			"  - from: 530\n    to: 530\n    category: gateway\n    meaning: {en: Origin DNS}\n" +
+			"  - from: 500\n    to: 520\n    category: server\n    meaning: {en: Server}\n",
+			classify.ErrOverlap, 14, "overlapping range 500-520: it overlaps 520-527 at line 6"},
+		{"range inside range", "ranges:\n" +
+			"  - from: 500\n    to: 599\n    category: server\n    meaning: {en: Server}\n" +
+			"  - from: 522\n    to: 522\n    category: gateway\n    meaning: {en: Timeout}\n",
+			classify.ErrOverlap, 6, "522-522: it overlaps 500-599 at line 2"},
 		{"merge key", "x: &e {category: success}\ncodes:\n  - <<: *e\n    code: 200\n", classify.ErrUnknownKey, 1, `"x" in table`},
 	}
 	const file = "t.yaml"
@@ -78,6 +101,84 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to start %q and contain %q", msg, prefix, tt.wantText)
 			}
 		})
+	}
+}
+
+// rangeTable is the Cloudflare case: a span of codes with one meaning, one
+// code of it documented on its own, and a class-wide range for 1xx.
+const rangeTable = `
+codes:
+  - code: 522
+    category: gateway
+    meaning: {en: Connection timed out}
+    description: Cloudflare could not reach the origin in time
+ranges:
+  - from: 520
+    to: 527
+    category: gateway
+    meaning: {en: Cloudflare origin error, zh: Cloudflare 源站错误}
+  - from: 100
+    to: 199
+    category: informational
+    meaning: {en: Interim response}
+  - from: 599
+    to: 599
+    category: server
+    meaning: {zh: 网络超时}
+`
+
+func TestRanges(t *testing.T) {
+	tbl, err := classify.Parse("cf.yaml", []byte(rangeTable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := func(code int) classify.Entry {
+		return classify.Entry{Code: code, Category: classify.Gateway, MeaningEN: "Cloudflare origin error",
+			MeaningZH: "Cloudflare 源站错误", Documented: true}
+	}
+	tests := []struct {
+		code int
+		want classify.Entry
+	}{
+		{519, classify.Entry{Code: 519, Category: classify.Server, MeaningEN: "Undocumented 5xx: server error",
+			MeaningZH: "未记录的 5xx：服务器错误"}},
+		{520, cf(520)},
+		{521, cf(521)},
+		// The code listed on its own wins over the range.
+		{522, classify.Entry{Code: 522, Category: classify.Gateway, MeaningEN: "Connection timed out",
+			Description: "Cloudflare could not reach the origin in time", Documented: true}},
+		{527, cf(527)},
+		{528, classify.Entry{Code: 528, Category: classify.Server, MeaningEN: "Undocumented 5xx: server error",
+			MeaningZH: "未记录的 5xx：服务器错误"}},
+		{100, classify.Entry{Code: 100, Category: classify.Informational, MeaningEN: "Interim response", Documented: true}},
+		{199, classify.Entry{Code: 199, Category: classify.Informational, MeaningEN: "Interim response", Documented: true}},
+		{599, classify.Entry{Code: 599, Category: classify.Server, MeaningZH: "网络超时", Documented: true}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, tbl.Lookup(tt.code)); diff != "" {
+			t.Errorf("Lookup(%d) (-want +got):\n%s", tt.code, diff)
+		}
+	}
+	// Documented holds every code of the ranges, once, in order.
+	var codes []int
+	for _, e := range tbl.Documented() {
+		codes = append(codes, e.Code)
+	}
+	var want []int
+	for c := 100; c <= 199; c++ {
+		want = append(want, c)
+	}
+	want = append(want, 520, 521, 522, 523, 524, 525, 526, 527, 599)
+	if diff := cmp.Diff(want, codes); diff != "" {
+		t.Errorf("Documented codes (-want +got):\n%s", diff)
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		for code := 0; code <= 600; code++ {
+			_ = tbl.Lookup(code)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Lookup on a table with ranges allocates %v times per 601 lookups", allocs)
 	}
 }
 
@@ -124,6 +225,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("codes:\n  - code: 600\n    category: server\n    meaning: {en: x}\n"))
 	f.Add([]byte("codes: [{code: 200, category: success, meaning: {zh: 好}}, {code: 200}]"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte(rangeTable))
+	f.Add([]byte("codes: []\nranges: [{from: 500, to: 599, category: server, meaning: {en: x}}, {from: 599, to: 599}]"))
 	f.Add([]byte("codes:\n  - &e {code: 301, category: redirect, meaning: {en: Moved}}\n  - *e\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tbl, err := classify.Parse("fuzz.yaml", data)

@@ -50,14 +50,22 @@ func LoadFile(path string) (*Table, error) {
 	return Parse(path, data)
 }
 
-// newTable fills the lookup array from the documented entries, which are
-// valid and unique, and the class fallbacks for every other code.
-func newTable(name, reference string, documented []Entry) *Table {
-	t := &Table{name: name, reference: reference}
+// newTable fills the lookup array once, so that Lookup is an index: the
+// class fallback of every code, then the ranges over it, then the exact
+// codes over those (codes win over ranges, ranges over the class).
+func newTable(name string, p parsed) *Table {
+	t := &Table{name: name, reference: p.reference}
 	for code := MinCode; code <= MaxCode; code++ {
 		t.entries[code] = fallback(code)
 	}
-	for _, e := range documented {
+	for _, r := range p.ranges {
+		for code := r.Code; code <= r.to; code++ {
+			e := r.Entry
+			e.Code, e.Documented = code, true
+			t.entries[code] = e
+		}
+	}
+	for _, e := range p.codes {
 		e.Documented = true
 		t.entries[e.Code] = e
 	}
@@ -77,8 +85,9 @@ func (t *Table) Name() string { return t.name }
 // documentation was taken from.
 func (t *Table) Reference() string { return t.reference }
 
-// Lookup returns the entry for code. It does not allocate. Codes the table
-// does not document get their class fallback (Documented false). A code
+// Lookup returns the entry for code. It does not allocate. A code the table
+// lists wins over a range holding it; codes the table does not document,
+// by either, get their class fallback (Documented false). A code
 // outside [MinCode]..[MaxCode] is not a status: Lookup returns an Entry with
 // only Code set and an empty Category, and callers are expected to have
 // rejected such codes before.
@@ -89,8 +98,9 @@ func (t *Table) Lookup(code int) Entry {
 	return t.entries[code]
 }
 
-// Documented returns the entries the table documents, sorted by code. The
-// caller may modify the returned slice.
+// Documented returns the entries the table documents, sorted by code: its
+// codes and every code of its ranges. The caller may modify the returned
+// slice.
 func (t *Table) Documented() []Entry {
 	return slices.Clone(t.documented)
 }

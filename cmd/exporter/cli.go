@@ -25,6 +25,7 @@ type cli struct {
 	Run         runCmd         `cmd:"" default:"withargs" help:"Follow the configured logs and serve metrics until SIGTERM or SIGINT (the default command)."`
 	Replay      replayCmd      `cmd:"" help:"Read files once to the end (no checkpoint, no server) and report what was counted."`
 	Classify    classifyCmd    `cmd:"" help:"Print code, category and meaning from the active status table."`
+	ImportTable importTableCmd `cmd:"" name:"import-table" help:"Read a documentation page's status table (HTML or Markdown) and print it as a table file (YAML) on stdout."`
 	CheckConfig checkConfigCmd `cmd:"" name:"check-config" help:"Validate the flags, print the resolved sources and exit (non-zero on error)."`
 }
 
@@ -36,12 +37,24 @@ type env struct {
 	logger *slog.Logger
 }
 
-// tableFlags are the classification flags shared by run, replay and classify.
+// tableFlags are the classification flags shared by run, replay, classify
+// and check-config.
 type tableFlags struct {
-	ClassifyLang string `name:"classify.lang" enum:"en,zh" default:"en" env:"HTTPSTATUS_CLASSIFY_LANG" help:"Language of meanings (${enum})."`
+	ClassifyTable string `name:"classify.table" env:"HTTPSTATUS_CLASSIFY_TABLE" placeholder:"FILE" help:"A YAML status table replacing the embedded default (exporter import-table makes one from a documentation page)."`
+	ClassifyLang  string `name:"classify.lang" enum:"en,zh" default:"en" env:"HTTPSTATUS_CLASSIFY_LANG" help:"Language of meanings (${enum}); classify prints both, this one first."`
 }
 
+// table loads --classify.table, or the embedded default without it. A bad
+// table is an error naming the file, the line and the problem, and every
+// command refuses to go on with it.
 func (f tableFlags) table() (*classify.Table, error) {
+	if f.ClassifyTable != "" {
+		t, err := classify.LoadFile(f.ClassifyTable)
+		if err != nil {
+			return nil, fmt.Errorf("--classify.table: %w", err)
+		}
+		return t, nil
+	}
 	t, err := classify.Default()
 	if err != nil {
 		return nil, fmt.Errorf("embedded status table: %w", err)

@@ -99,15 +99,15 @@ func TestClassify(t *testing.T) {
 		golden string
 	}{
 		{name: "503 302 zh", args: []string{"classify", "503", "302", "--classify.lang=zh"}, want: "" +
-			"CODE  CATEGORY  DOCUMENTED  MEANING\n" +
-			"503   server    true        请求未完成。系统暂时异常。\n" +
-			"302   redirect  false       未记录的 3xx：重定向\n"},
+			"CODE  CATEGORY  DOCUMENTED  MEANING (ZH)                MEANING (EN)                                           DESCRIPTION\n" +
+			"503   server    yes         请求未完成。系统暂时异常。  Request not completed: system temporarily unavailable  Service Unavailable\n" +
+			"302   redirect  no          未记录的 3xx：重定向        Undocumented 3xx: redirection                          -\n"},
 		{name: "fallbacks en", args: []string{"classify", "101", "299", "418", "599"}, want: "" +
-			"CODE  CATEGORY       DOCUMENTED  MEANING\n" +
-			"101   informational  false       Undocumented 1xx: informational\n" +
-			"299   success        false       Undocumented 2xx: success\n" +
-			"418   client         false       Undocumented 4xx: client error\n" +
-			"599   server         false       Undocumented 5xx: server error\n"},
+			"CODE  CATEGORY       DOCUMENTED  MEANING (EN)                     MEANING (ZH)              DESCRIPTION\n" +
+			"101   informational  no          Undocumented 1xx: informational  未记录的 1xx：信息响应    -\n" +
+			"299   success        no          Undocumented 2xx: success        未记录的 2xx：成功        -\n" +
+			"418   client         no          Undocumented 4xx: client error   未记录的 4xx：客户端错误  -\n" +
+			"599   server         no          Undocumented 5xx: server error   未记录的 5xx：服务器错误  -\n"},
 		{name: "list en", args: []string{"classify", "--list"}, golden: "classify_list_en.golden"},
 		{name: "list zh", args: []string{"classify", "--list", "--classify.lang=zh"}, golden: "classify_list_zh.golden"},
 	}
@@ -135,10 +135,13 @@ func TestClassify(t *testing.T) {
 		}
 		var want, got []string
 		for _, e := range seedTable {
-			want = append(want, e.code+" "+e.category+" true "+e.zh)
+			want = append(want, e.code+"|"+e.category+"|yes|"+e.zh+"|"+e.en)
 		}
+		// Columns are two or more spaces apart; the last is the description.
+		gap := regexp.MustCompile(` {2,}`)
 		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
-			got = append(got, strings.Join(strings.Fields(line), " "))
+			cols := gap.Split(line, -1)
+			got = append(got, strings.Join(cols[:len(cols)-1], "|"))
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("classify --list rows (-want +got):\n%s", diff)
