@@ -26,6 +26,7 @@ type cli struct {
 	Replay      replayCmd      `cmd:"" help:"Read files once to the end (no checkpoint, no server) and report what was counted."`
 	Classify    classifyCmd    `cmd:"" help:"Print code, category and meaning from the active status table."`
 	ImportTable importTableCmd `cmd:"" name:"import-table" help:"Read a documentation page's status table (HTML or Markdown) and print it as a table file (YAML) on stdout."`
+	Rules       rulesCmd       `cmd:"" help:"Print the Prometheus rule files for other thresholds or selectors."`
 	CheckConfig checkConfigCmd `cmd:"" name:"check-config" help:"Validate the flags, print the resolved sources and exit (non-zero on error)."`
 }
 
