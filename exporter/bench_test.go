@@ -11,6 +11,7 @@ package exporter
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -189,4 +190,77 @@ func BenchmarkFollow(b *testing.B) {
 		}
 	}
 	report(b, lines, cpuTime()-cpu0)
+}
+
+// gzipLog compresses the benchmark log as logrotate would.
+func gzipLog(b *testing.B) (string, int64) {
+	b.Helper()
+	path, size := benchLog(b)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	if _, err := zw.Write(data); err != nil {
+		b.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	gz := path + ".1.gz"
+	if err := os.WriteFile(gz, z.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return gz, size
+}
+
+// BenchmarkGunzip is the floor of a gzip replay: decompression alone.
+func BenchmarkGunzip(b *testing.B) {
+	gz, size := gzipLog(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		f, err := os.Open(gz)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, zr); err != nil { //nolint:gosec // G110: the benchmark's own data
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	report(b, int64(b.N)*benchLines, cpuTime()-cpu0)
+}
+
+// BenchmarkReplayGzip is replay on a rotated, gzipped log: decompression,
+// then the same path as BenchmarkReplay.
+func BenchmarkReplayGzip(b *testing.B) {
+	gz, size := gzipLog(b)
+	_, s := newTestSource(b, "en")
+	s.opts.MaxLineBytes = 256 << 10
+	opts := tailer.Options{BufferBytes: 4 << 20}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		f, err := os.Open(gz)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tailer.ReadReader(context.Background(), zr, opts, s.Open(gz)); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	report(b, int64(s.Totals.Lines), cpuTime()-cpu0) //nolint:gosec // far below 2^63 lines
 }

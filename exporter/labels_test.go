@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/httpstatus-exporter/httpstatus-exporter/classify"
 )
@@ -156,4 +157,92 @@ func TestExtraLabelsDoNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { fh.Lines(block) }); n != 0 {
 		t.Errorf("Lines with per-line labels allocates %v times per block, want 0", n)
 	}
+}
+
+func TestUpstreamCategoryAndDurations(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	labels := Labels{UpstreamCategory: true}
+	m, err := NewMetrics(reg, BuildInfo{}, ExtraLabelNames(labels)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, _ := classify.Default()
+	s, err := m.NewSource(SourceOptions{Name: "ingress", Format: "ingress_nginx", Table: table, Lang: "en",
+		Labels: labels, DurationHistogram: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ingress-nginx's format: ... request_length request_time [upstream] [alt]
+	// upstream_addr upstream_response_length upstream_response_time
+	// upstream_status req_id. A retried upstream logs a list; the last answer
+	// counts.
+	ing := func(status, reqTime, upstream string) string {
+		return `192.168.64.1 - - [07/Feb/2020:11:48:51 +0000] "GET /products HTTP/1.1" ` + status +
+			` 59 "-" "curl/7.54.0" 89 ` + reqTime + ` [default-web-8080] [] 172.17.0.5:8080 59 0.000 ` + upstream + " 529a007902362a5f51385a5fa7049884\n"
+	}
+	s.Open("/var/log/ingress.log").Lines([]byte(
+		ing("200", "0.020", "200") + ing("502", "1.500", "502") + ing("200", "0.300", "502, 200") + ing("503", "0.001", "-")))
+	want := `
+# HELP httpstatus_responses_total HTTP responses read from access logs, by status code and its documented category.
+# TYPE httpstatus_responses_total counter
+httpstatus_responses_total{category="gateway",code="502",source="ingress",upstream_category="gateway"} 1
+httpstatus_responses_total{category="server",code="503",source="ingress",upstream_category="none"} 1
+httpstatus_responses_total{category="success",code="200",source="ingress",upstream_category="success"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "httpstatus_responses_total"); err != nil {
+		t.Error(err)
+	}
+	block := []byte(strings.Repeat(ing("200", "0.020", "502, 200")+ing("504", "9.000", "504"), 32))
+	fh := s.Open("/var/log/ingress2.log")
+	fh.Lines(block)
+	if n := testing.AllocsPerRun(50, func() { fh.Lines(block) }); n != 0 {
+		t.Errorf("Lines with upstream labels and durations allocates %v times per block, want 0", n)
+	}
+	s.m.responses.Reset()
+	s.m.durations.Reset()
+	s2, err := m.NewSource(SourceOptions{Name: "ingress2", Format: "ingress_nginx", Table: table, Lang: "en",
+		Labels: labels, DurationHistogram: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = s2
+	s.Open("/var/log/ingress.log").Lines([]byte(
+		ing("200", "0.020", "200") + ing("502", "1.500", "502") + ing("200", "0.300", "502, 200") + ing("503", "0.001", "-")))
+	want = strings.ReplaceAll(want, `source="ingress"`, `source="ingress2"`)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "httpstatus_responses_total"); err != nil {
+		t.Error(err)
+	}
+	// Durations by category: two successes (0.020 s, 0.300 s), one gateway, one server.
+	n, err := testutil.GatherAndCount(reg, "httpstatus_request_duration_seconds")
+	if err != nil || n != 3 {
+		t.Fatalf("duration series = %d, %v; want 3", n, err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "httpstatus_request_duration_seconds" {
+			continue
+		}
+		for _, met := range mf.GetMetric() {
+			if labelOf(met, "category") == "success" {
+				h := met.GetHistogram()
+				if h.GetSampleCount() != 2 || h.GetSampleSum() < 0.319 || h.GetSampleSum() > 0.321 {
+					t.Errorf("success durations: count %d sum %v, want 2 and 0.32", h.GetSampleCount(), h.GetSampleSum())
+				}
+			}
+		}
+	}
+}
+
+func labelOf(m interface {
+	GetLabel() []*dto.LabelPair
+}, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }

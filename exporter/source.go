@@ -47,10 +47,12 @@ type Source struct {
 	// (namespace, container); most sources have just one.
 	series    map[podLog]*seriesSet
 	perLine   bool                    // method or upstream_category: counts are keyed by more than the code
-	durations [16]prometheus.Observer // by category index; nil without the histogram
-	unparsed  [logformat.ReasonTooLong + 1]prometheus.Counter
+	durations [16]prometheus.Observer // by category index, made with the first duration
+	unparsed  [logformat.NumReasons]prometheus.Counter
 	infoDone  [maxCode + 1]bool
-	formats   map[string]bool // formats read so far (detected, for auto)
+	category  [maxCode + 1]uint8 // index in classify.Categories() of each code's category
+	fields    logformat.Fields   // the optional fields the labels and histogram need
+	formats   map[string]bool    // formats read so far (detected, for auto)
 	linesRead prometheus.Counter
 	readBytes prometheus.Counter
 	lastRead  prometheus.Gauge
@@ -63,7 +65,7 @@ type Source struct {
 	// once per block, not once per line.
 	counts  []uint32 // by key: code, or keyOf with per-line labels; a block holds far fewer than 2^32 lines
 	touched []int
-	reasons [logformat.ReasonTooLong + 1]uint64
+	reasons [logformat.NumReasons]uint64
 
 	// Totals kept for replay's report.
 	Totals Totals
@@ -73,8 +75,20 @@ type Source struct {
 type Totals struct {
 	Lines    uint64
 	Bytes    uint64
-	Unparsed [logformat.ReasonTooLong + 1]uint64
+	Unparsed [logformat.NumReasons]uint64
 	ByCode   [maxCode + 1]uint64
+}
+
+// Add adds o to t: replay counts files in parallel and sums the totals.
+func (t *Totals) Add(o *Totals) {
+	t.Lines += o.Lines
+	t.Bytes += o.Bytes
+	for i, n := range o.Unparsed {
+		t.Unparsed[i] += n
+	}
+	for i, n := range o.ByCode {
+		t.ByCode[i] += n
+	}
 }
 
 // NewSource makes the series of a source: every documented code of its table
@@ -132,17 +146,25 @@ func (m *Metrics) NewSource(opts SourceOptions) (*Source, error) {
 	for _, r := range tailer.ErrorReasons() {
 		s.errors[r] = m.errors.WithLabelValues(opts.Name, string(r))
 	}
+	cats := classify.Categories()
+	for code := minCode; code <= maxCode; code++ {
+		s.category[code] = uint8(slices.Index(cats, opts.Table.Lookup(code).Category)) //nolint:gosec // 9 categories
+	}
+	if opts.Labels.Method {
+		s.fields |= logformat.FieldMethod
+	}
+	if opts.Labels.UpstreamCategory {
+		s.fields |= logformat.FieldUpstream
+	}
+	if opts.DurationHistogram {
+		s.fields |= logformat.FieldDuration
+	}
 	for _, e := range opts.Table.Documented() {
 		s.info(e.Code)
 		if !perLine && !opts.Labels.Namespace && !opts.Labels.Container {
 			// Series of documented codes exist at 0 from start-up. With
 			// per-line or per-file labels there is no one series to make.
 			s.seriesFor(podLog{}).counter(s, e.Code)
-		}
-	}
-	if opts.DurationHistogram {
-		for i, c := range classify.Categories() {
-			s.durations[i] = m.durations.WithLabelValues(opts.Name, string(c))
 		}
 	}
 	return s, nil
@@ -251,7 +273,7 @@ func (s *Source) Name() string { return s.opts.Name }
 // Open returns the counter of one file's lines, with its own parser (auto
 // detection is per file).
 func (s *Source) Open(path string) tailer.FileHandler {
-	p, err := logformat.New(s.opts.Format)
+	p, err := logformat.NewFields(s.opts.Format, s.fields)
 	if err != nil { // NewSource checked the name; counted rather than lost should it ever fail
 		p = refuseAll{}
 	}
@@ -270,16 +292,27 @@ func (s *Source) formatRead(format, path string) {
 }
 
 // upstreamIndex is the index of the category of the upstream status the
-// line logged, or the index of "none".
-func (s *Source) upstreamIndex(_ *logformat.Record) int {
-	// TODO(formats): rec.UpstreamStatus once logformat records it.
-	return len(upstreamCategories)
+// line logged (by the source's table), or the index of "none".
+func (s *Source) upstreamIndex(rec *logformat.Record) int {
+	if rec.UpstreamStatus < minCode || rec.UpstreamStatus > maxCode {
+		return len(upstreamCategories)
+	}
+	return int(s.category[rec.UpstreamStatus])
 }
 
 // observe adds the line's duration, when the format logs one, to the
 // histogram of its category.
-func (s *Source) observe(_ *logformat.Record) {
-	// TODO(formats): rec.Duration once logformat records it.
+func (s *Source) observe(rec *logformat.Record) {
+	if !rec.HasDuration {
+		return
+	}
+	i := s.category[rec.Status]
+	o := s.durations[i]
+	if o == nil { // once per category: a series appears with its first duration
+		o = s.m.durations.WithLabelValues(s.opts.Name, string(classify.Categories()[i]))
+		s.durations[i] = o
+	}
+	o.Observe(rec.Duration.Seconds())
 }
 
 // refuseAll is the parser of a format that could not be made: every line is
@@ -347,7 +380,11 @@ func (c *fileCounter) Lines(block []byte) {
 			continue
 		}
 		if r := c.p.Parse(line, &c.rec); r != logformat.ReasonNone {
-			s.reasons[r]++
+			// A continued line (one fragment of a record a container runtime
+			// split) is read, but counted with the line that completes it.
+			if r != logformat.ReasonContinued {
+				s.reasons[r]++
+			}
 			continue
 		}
 		key := c.rec.Status

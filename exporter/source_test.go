@@ -85,6 +85,7 @@ httpstatus_lines_read_total{source="web"} 10
 # TYPE httpstatus_lines_unparsed_total counter
 httpstatus_lines_unparsed_total{reason="bad_status",source="web"} 2
 httpstatus_lines_unparsed_total{reason="empty",source="web"} 1
+httpstatus_lines_unparsed_total{reason="header",source="web"} 0
 httpstatus_lines_unparsed_total{reason="no_match",source="web"} 1
 httpstatus_lines_unparsed_total{reason="too_long",source="web"} 2
 # HELP httpstatus_files_followed Files being read now, rotated files still draining included.

@@ -113,7 +113,7 @@ func testMetrics(t *testing.T, bin, lang string) {
 		wantResponses[e.code+" "+e.category] = 0
 		wantInfo[e.code+" "+e.category+" "+meaning(i)] = 1
 	}
-	wantUnparsed := map[string]float64{"empty": 0, "bad_status": 0, "no_match": 0, "too_long": 0}
+	wantUnparsed := map[string]float64{"empty": 0, "bad_status": 0, "no_match": 0, "too_long": 0, "header": 0}
 
 	t.Run("before any line", func(t *testing.T) {
 		f, err := scrape(c, base+"/metrics")
@@ -159,7 +159,7 @@ func testMetrics(t *testing.T, bin, lang string) {
 		}
 		wantInfo[m.status+" "+u[0]+" "+text] = 1
 	}
-	wantUnparsed = map[string]float64{"empty": 1, "bad_status": 2, "no_match": 1, "too_long": 1}
+	wantUnparsed = map[string]float64{"empty": 1, "bad_status": 2, "no_match": 1, "too_long": 1, "header": 0}
 	// counted are the checks of what the lines change. A scrape is not an
 	// atomic snapshot (the registry collects each vector on its own), so the
 	// wait is for all of them at once, not for lines_read alone.
