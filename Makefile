@@ -27,7 +27,7 @@ LDFLAGS := -s -w \
 	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) \
 	-X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: help build demo test unit e2e bench bench-compare fuzz lint tools docker clean
+.PHONY: help build demo test unit e2e bench bench-compare fuzz lint tools docker docker-test docker-lint deploy-test dashboards clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -73,7 +73,16 @@ lint: ## go vet, gofmt and golangci-lint (.golangci.yml)
 tools: ## install the pinned Go tools into .cache/bin
 	@bash scripts/install-tools.sh >/dev/null
 
-docker: ## build the image (needs a Docker engine; none on the dev machines)
+docker-test: ## lint the Dockerfile, build the image FROM scratch and run it in a private dockerd (root)
+	bash scripts/docker.sh
+docker-lint: ## the pinned Dockerfile linters (npm)
+	bash scripts/docker.sh lint
+deploy-test: ## deploy/test: manifests, scrape config, systemd unit (a Go module of its own)
+	cd deploy/test && $(GO) test -count=1 ./...
+dashboards: ## regenerate the dashboard and its ConfigMap from dashboards/*.go
+	cd dashboards && $(GO) generate
+
+docker: ## build the distroless image with BuildKit, where base images can be pulled (here: make docker-test)
 	docker build \
 		--build-arg VERSION=$(VERSION) \
 		--build-arg REVISION=$(REVISION) \

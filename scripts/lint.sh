@@ -27,3 +27,5 @@ if [[ ! -x $lint ]]; then
 	exit 1
 fi
 "$lint" run ./...
+(cd dashboards && "$lint" run --config ../.golangci.yml ./...)
+(cd deploy/test && "$lint" run --config ../../.golangci.yml ./...)

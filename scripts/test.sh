@@ -47,7 +47,7 @@ summary() {
 	printf '%-22s %5ds\n' "total" $((SECONDS - start_all))
 	# Counts from the unit run's events, subtests included.
 	local jsons=()
-	for json in "$results/unit.json" "$results/e2e.json"; do
+	for json in "$results/unit.json" "$results/unit-dashboards.json" "$results/e2e.json" "$results/e2e-dashboards.json" "$results/deploy.json"; do
 		[[ -s $json ]] && jsons+=("$json")
 	done
 	if [[ ${#jsons[@]} -gt 0 ]]; then
@@ -90,6 +90,10 @@ echo "benchstat: $(go version -m "$tools_bin/benchstat" | awk '$1 == "mod" {prin
 
 stage "go build"
 go build ./...
+# dashboards/ and deploy/test are Go modules of their own (their heavy
+# dependencies stay out of the exporter's go.mod); ./... does not reach them.
+(cd dashboards && go vet ./...)
+(cd deploy/test && go vet ./...)
 
 stage "lint (vet, gofmt, golangci-lint)"
 bash scripts/lint.sh
@@ -100,10 +104,18 @@ stage "unit tests (-race)"
 # counts in the summary. -short leaves out the end-to-end tests (TestE2E...),
 # the next stage.
 gotestsum --format standard-quiet --jsonfile "$results/unit.json" -- -race -short -count=1 ./...
+(cd dashboards && gotestsum --format standard-quiet --jsonfile "$root/$results/unit-dashboards.json" -- -race -short -count=1 ./...)
 
 stage "end-to-end tests (-race)"
 # The real binary, real Prometheus, TLS: every test named TestE2E...
 gotestsum --format standard-quiet --jsonfile "$results/e2e.json" -- -race -count=1 -run '^TestE2E' ./...
+(cd dashboards && gotestsum --format standard-quiet --jsonfile "$root/$results/e2e-dashboards.json" -- -race -count=1 -run '^TestE2E' ./...)
+
+stage "deploy (Dockerfile lint, image, manifests)"
+# Lints the Dockerfile, builds the image FROM scratch and runs it in a Docker
+# engine of the script's own (Debian's docker.io, installed if missing).
+bash scripts/docker.sh
+(cd deploy/test && gotestsum --format standard-quiet --jsonfile "$root/$results/deploy.json" -- -count=1 ./...)
 
 stage "fuzz ($fuzztime each)"
 bash scripts/fuzz.sh "$fuzztime"
