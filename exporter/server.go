@@ -26,12 +26,21 @@ type ServerOptions struct {
 	Ready func() bool
 	// Listening, if set, is told the bound addresses (useful with port 0).
 	Listening func([]net.Addr)
+	// Files, if set, lists the followed files for the status page.
+	Files func() []FileStatus
 }
 
 // Handler returns the exporter's HTTP routes: the telemetry path, the
-// landing page, /-/healthy and /-/ready.
+// landing page, /status, /-/healthy and /-/ready.
 func Handler(opts ServerOptions) (http.Handler, error) {
+	h, _, err := handler(opts)
+	return h, err
+}
+
+func handler(opts ServerOptions) (http.Handler, *statusPage, error) {
 	mux := http.NewServeMux()
+	status := &statusPage{gatherer: opts.Gatherer, files: opts.Files, version: opts.Version}
+	mux.Handle("/status", status)
 	mux.Handle(opts.TelemetryPath, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
@@ -53,25 +62,36 @@ func Handler(opts ServerOptions) (http.Handler, error) {
 			Version:     opts.Version,
 			Links: []web.LandingLinks{
 				{Address: opts.TelemetryPath, Text: "Metrics"},
+				{Address: "/status", Text: "Status: codes, meanings, rates and files"},
 				{Address: "/-/healthy", Text: "Health"},
 				{Address: "/-/ready", Text: "Readiness"},
 			},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("landing page: %w", err)
+			return nil, nil, fmt.Errorf("landing page: %w", err)
 		}
 		mux.Handle("/", landing)
 	}
-	return mux, nil
+	return mux, status, nil
 }
 
 // Serve serves Handler(opts) on every listen address until ctx is cancelled,
 // then shuts the server down, letting scrapes in flight finish.
 func Serve(ctx context.Context, opts ServerOptions) error {
-	h, err := Handler(opts)
+	h, status, err := handler(opts)
 	if err != nil {
 		return err
 	}
+	sampling := make(chan struct{})
+	sctx, stopSampling := context.WithCancel(ctx)
+	go func() {
+		defer close(sampling)
+		status.run(sctx)
+	}()
+	defer func() {
+		stopSampling()
+		<-sampling
+	}()
 	if err := web.Validate(opts.WebConfigFile); err != nil {
 		return fmt.Errorf("web config %s: %w", opts.WebConfigFile, err)
 	}

@@ -82,6 +82,7 @@ if [[ ${SKIP_INSTALL:-} == 1 ]]; then
 	tools_bin=$root/.cache/bin
 else
 	bash scripts/install-prometheus.sh
+	bash scripts/install-debian.sh
 	tools_bin=$(bash scripts/install-tools.sh)
 fi
 export PATH=$tools_bin:$PATH

@@ -205,9 +205,10 @@ func (f *file) committed() int64 {
 
 // Tailer follows the files of one source. Use New, then Run once.
 type Tailer struct {
-	opts Options
-	h    Handler
-	log  *slog.Logger
+	opts  Options
+	h     Handler
+	log   *slog.Logger
+	board statusBoard // the files' status, for other goroutines
 
 	buf        []byte
 	files      map[fileID]*file
@@ -363,6 +364,7 @@ func (t *Tailer) pass(ctx context.Context, first bool) bool {
 		}
 	}
 	t.publish()
+	t.publishStatus()
 	t.h.Progress(len(t.files), unread)
 	return more
 }

@@ -225,6 +225,16 @@ func (c *runCmd) serve(e *env, listening func([]net.Addr)) error {
 		return exporter.Serve(ctx, exporter.ServerOptions{
 			ListenAddresses: c.WebListenAddress, TelemetryPath: c.WebTelemetryPath, WebConfigFile: c.WebConfigFile,
 			Version: buildInfo().Version, Gatherer: reg, Logger: log, Listening: listening,
+			Files: func() []exporter.FileStatus {
+				var out []exporter.FileStatus
+				for i, t := range tailers {
+					for _, f := range t.Files() {
+						out = append(out, exporter.FileStatus{Source: sources[i].Name, Path: f.Path, Offset: f.Offset,
+							Size: f.Size, LastRead: f.LastRead, Draining: f.Draining})
+					}
+				}
+				return out
+			},
 			Ready: func() bool {
 				for _, t := range tailers {
 					select {
