@@ -126,13 +126,25 @@ func (p *w3cParser) Parse(line []byte, rec *Record) Reason {
 		return ReasonEmpty
 	}
 	var spans [maxW3CFields][2]int
-	n := p.split(line, &spans)
-	if n < 0 {
-		return ReasonNoMatch
-	}
-	l, ok := p.pick(n)
-	if !ok || l.status < 0 || l.status >= n {
-		return ReasonNoMatch
+	var n int
+	var l *w3cLayout
+	if p.tabs {
+		// Tabs only separate: count them all at once and split only as far
+		// as the last field a Record takes.
+		n = bytes.Count(line, []byte{'\t'}) + 1
+		var ok bool
+		if l, ok = p.pick(n); !ok || l.status < 0 {
+			return ReasonNoMatch
+		}
+		splitTabs(line, &spans, l.last()+1)
+	} else {
+		if n = p.split(line, &spans); n < 0 {
+			return ReasonNoMatch
+		}
+		var ok bool
+		if l, ok = p.pick(n); !ok || l.status < 0 || l.status >= n {
+			return ReasonNoMatch
+		}
 	}
 	field := func(col int) []byte {
 		if col < 0 || col >= n || col >= maxW3CFields {
@@ -200,30 +212,30 @@ func (p *w3cParser) pick(n int) (*w3cLayout, bool) {
 	return nil, false
 }
 
-// split finds the fields of line and returns their count, or -1 for a line
-// that cannot be split (an unterminated quote, too many fields).
+// last returns the last column a Record takes from lines of l.
+func (l *w3cLayout) last() int {
+	return max(l.status, l.method, l.host, l.taken, l.date, l.clock)
+}
+
+// splitTabs finds the first n fields of a line of tab-separated fields.
+func splitTabs(line []byte, spans *[maxW3CFields][2]int, n int) {
+	start := 0
+	for k := range min(n, maxW3CFields) {
+		end := bytes.IndexByte(line[start:], '\t')
+		if end < 0 {
+			spans[k] = [2]int{start, len(line)}
+			return
+		}
+		spans[k] = [2]int{start, start + end}
+		start += end + 1
+	}
+}
+
+// split finds the space-separated fields of line and returns their count,
+// or -1 for a line that cannot be split (an unterminated quote, too many
+// fields).
 func (p *w3cParser) split(line []byte, spans *[maxW3CFields][2]int) int {
 	n := 0
-	if p.tabs {
-		start := 0
-		for {
-			end := bytes.IndexByte(line[start:], '\t')
-			if end < 0 {
-				end = len(line)
-			} else {
-				end += start
-			}
-			if n == maxW3CFields {
-				return -1
-			}
-			spans[n] = [2]int{start, end}
-			n++
-			if end == len(line) {
-				return n
-			}
-			start = end + 1
-		}
-	}
 	for i := 0; ; {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
 			i++
