@@ -400,7 +400,10 @@ func (t *Tailer) checkRotation(f *file) bool {
 	st, err := os.Stat(f.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		t.startDraining(f, RotationDelete)
+		// The path is gone. If the open file still has a name somewhere it
+		// was renamed (logrotate's create, seen before the new file is
+		// made); with no name left it was deleted.
+		t.startDraining(f, goneKind(f.fd))
 		return true
 	case err != nil:
 		t.failOnce(ErrStat, f.path, err)
@@ -779,4 +782,14 @@ func (r *errorRecorder) Error(reason ErrorReason, path string, err error) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%s %s: %w", reason, path, err)
 	}
+}
+
+// goneKind tells a renamed file from a deleted one by its link count.
+func goneKind(fd *os.File) Rotation {
+	if st, err := fd.Stat(); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 0 {
+			return RotationRename
+		}
+	}
+	return RotationDelete
 }
