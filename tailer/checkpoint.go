@@ -1,10 +1,12 @@
 package tailer
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,23 +64,42 @@ func NewCheckpoint(path string) *Checkpoint {
 // Path is the file the checkpoint is written to ("" when disabled).
 func (c *Checkpoint) Path() string { return c.path }
 
+// maxCheckpointBytes bounds what Load reads: 2,000 followed files take about
+// 600 KB, so a larger file is not a checkpoint of this program.
+const maxCheckpointBytes = 64 << 20
+
 // Load reads the checkpoint file. A missing file is not an error. A file that
-// cannot be parsed, or is of another version, is left as it is and an error
-// wrapping ErrCheckpoint is returned: the caller logs and counts it and starts
-// as if there were no checkpoint (it will be overwritten at the next write).
+// cannot be parsed, is larger than any checkpoint, or is of another version,
+// is left as it is and an error wrapping ErrCheckpoint is returned: the caller
+// logs and counts it and starts as if there were no checkpoint (it will be
+// overwritten at the next write). Temporary files left by a write that was
+// interrupted (a crash between create and rename) are removed.
 func (c *Checkpoint) Load() error {
 	if c.path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(c.path)
+	if stale, err := filepath.Glob(c.tempPattern()); err == nil {
+		for _, p := range stale {
+			_ = os.Remove(p) // best effort: the next write makes its own
+		}
+	}
+	fd, err := os.Open(c.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read checkpoint %s: %w", c.path, err)
 	}
+	defer fd.Close()
+	data, err := io.ReadAll(io.LimitReader(fd, maxCheckpointBytes+1))
+	if err != nil {
+		return fmt.Errorf("read checkpoint %s: %w", c.path, err)
+	}
+	if len(data) > maxCheckpointBytes {
+		return fmt.Errorf("%w %s: larger than %d bytes", ErrCheckpoint, c.path, maxCheckpointBytes)
+	}
 	var cf checkpointFile
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cf); err != nil {
 		return fmt.Errorf("%w %s: %w", ErrCheckpoint, c.path, err)
@@ -95,6 +116,11 @@ func (c *Checkpoint) Load() error {
 		c.loaded[p.Source] = append(c.loaded[p.Source], p)
 	}
 	return nil
+}
+
+// tempPattern matches the temporary files Write makes beside the checkpoint.
+func (c *Checkpoint) tempPattern() string {
+	return filepath.Join(filepath.Dir(c.path), "."+filepath.Base(c.path)+".tmp*")
 }
 
 // resume returns the positions loaded for source.

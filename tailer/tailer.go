@@ -28,6 +28,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -212,17 +214,38 @@ type Tailer struct {
 
 	buf        []byte
 	files      map[fileID]*file
+	order      []*file // files sorted by path; nil when files changed
+	changed    bool    // positions moved since the last publish
 	resume     []Position
 	inResume   map[string]bool // paths named in the loaded checkpoint
 	failing    map[string]bool // paths whose last open or stat failed: reported once until they recover
 	lastRescan time.Time
-	forceScan  bool
-	ready      chan struct{}
+	// scanWanted is set when inotify saw a file created or moved into a
+	// watched folder: the next pass expands the globs at once rather than
+	// at the next RescanInterval, so a log that was briefly missing
+	// (deleted and created again, renamed away and back) is not waited for.
+	scanWanted atomic.Bool
+	// removed are paths inotify reported removed or renamed away, for
+	// scan to forget as watched folders.
+	removedMu sync.Mutex
+	removed   []string
+	ready     chan struct{}
 
 	wake        *watch.FileChanges
 	watcher     *fsnotify.Watcher
 	watchedDirs map[string]bool
-	warnings    *ratelimiter.LeakyBucket
+	// addWatch adds an inotify watch (the watcher's Add; tests replace it to
+	// make the kernel's limits fail on purpose).
+	addWatch func(dir string) error
+	// watchLimited is set once inotify refused a watch for lack of room
+	// (fs.inotify.max_user_watches): no more watches are tried, polling
+	// covers every file.
+	watchLimited bool
+	warnings     *ratelimiter.LeakyBucket
+
+	handed   int64         // bytes handed to the file handlers (lines and skipped) since Run began
+	lastPass time.Duration // how long the last pass took besides reading
+	lastScan time.Duration // how long the last rescan took
 }
 
 // New checks opts and returns a Tailer that reports to h.
@@ -268,6 +291,9 @@ func (t *Tailer) Run(ctx context.Context) error {
 			t.fail(ErrWatch, "", fmt.Errorf("inotify unavailable, polling only: %w", err))
 		} else {
 			t.watcher = w
+			if t.addWatch == nil {
+				t.addWatch = w.Add
+			}
 			forwarded := make(chan struct{})
 			go t.forward(w, forwarded)
 			defer func() {
@@ -280,18 +306,52 @@ func (t *Tailer) Run(ctx context.Context) error {
 	close(t.ready)
 	ticker := time.NewTicker(t.opts.PollInterval)
 	defer ticker.Stop()
+	var rest *time.Timer
 	for {
 		select {
 		case <-ctx.Done():
 			t.drain()
+			// What this run handed on, for the operator (and the restart
+			// tests): with the checkpoint, it says where the next run resumes.
+			t.log.Info("tailer stopped", "files", len(t.files), "read_bytes", t.handed)
 			return nil
 		case <-ticker.C:
 		case <-t.wake.Modified:
+			// A pass looks at every file. While writes keep coming, inotify
+			// would start one pass after another; resting passRest times
+			// as long as the last pass spent besides reading keeps
+			// following many files (a stat and more per file and pass)
+			// under a fifth of a CPU, and costs nothing when a pass is as
+			// cheap as one file's. The poll interval bounds the rest.
+			if d := min(t.lastPass*passRest, t.opts.PollInterval); d > 0 {
+				if rest == nil {
+					rest = time.NewTimer(d)
+				} else {
+					rest.Reset(d)
+				}
+				select {
+				case <-ctx.Done():
+					rest.Stop()
+					continue
+				case <-rest.C:
+				}
+			}
 		}
 		for t.pass(ctx, false) && ctx.Err() == nil {
 		}
 	}
 }
+
+// maxRemoved bounds the removed paths kept between two scans.
+const maxRemoved = 4096
+
+// scanRest is how many times as long as the last rescan took the tailer
+// waits at least before the next regular one.
+const scanRest = 10
+
+// passRest is how many times as long as its last pass the tailer waits
+// before a pass that inotify asks for.
+const passRest = 4
 
 // forward turns inotify events into one coalesced wake-up. It ends when the
 // watcher is closed.
@@ -299,9 +359,19 @@ func (t *Tailer) forward(w *fsnotify.Watcher, done chan<- struct{}) {
 	defer close(done)
 	for {
 		select {
-		case _, ok := <-w.Events:
+		case ev, ok := <-w.Events:
 			if !ok {
 				return
+			}
+			if ev.Has(fsnotify.Create) { // created, or moved in
+				t.scanWanted.Store(true)
+			}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				t.removedMu.Lock()
+				if len(t.removed) < maxRemoved { // beyond: the next scans re-add nothing they need
+					t.removed = append(t.removed, ev.Name)
+				}
+				t.removedMu.Unlock()
 			}
 			t.wake.NotifyModified()
 		case err, ok := <-w.Errors:
@@ -328,8 +398,12 @@ func (t *Tailer) drain() {
 // left to read (its pass budget ran out).
 func (t *Tailer) pass(ctx context.Context, first bool) bool {
 	now := time.Now()
-	rescan := first || t.forceScan || now.Sub(t.lastRescan) >= t.opts.RescanInterval
-	t.forceScan = false
+	// Expanding globs over thousands of folders costs a system call or more
+	// per folder: rescans are at least scanRest times as far apart as the
+	// last one took, so they cost under a tenth of a CPU whatever the tree.
+	sinceScan := now.Sub(t.lastRescan)
+	rescan := first || sinceScan >= max(t.opts.RescanInterval, scanRest*t.lastScan) ||
+		(sinceScan >= scanRest*t.lastScan && t.scanWanted.Load())
 	for _, f := range t.sorted() {
 		if f.draining {
 			continue
@@ -339,21 +413,26 @@ func (t *Tailer) pass(ctx context.Context, first bool) bool {
 		}
 	}
 	if rescan {
+		t.scanWanted.Store(false)
 		t.scan(first)
-		t.lastRescan = now
+		t.lastRescan = time.Now()
+		t.lastScan = t.lastRescan.Sub(now)
 	}
 	if first {
 		t.resumeRotated()
 	}
 	more := false
 	var unread int64
+	var reading time.Duration
 	for _, f := range t.sorted() {
+		start := time.Now()
 		n, full := t.read(ctx, f)
 		if full {
 			more = true
 		}
 		if n > 0 {
 			f.grown = now
+			reading += time.Since(start)
 		}
 		if f.draining && !full && now.Sub(f.grown) >= t.opts.RotateWait {
 			t.closeFile(f)
@@ -366,12 +445,17 @@ func (t *Tailer) pass(ctx context.Context, first bool) bool {
 	t.publish()
 	t.publishStatus()
 	t.h.Progress(len(t.files), unread)
+	t.lastPass = time.Since(now) - reading
 	return more
 }
 
 // sorted returns the files in a stable order (by path, then identity), so
 // passes are deterministic.
 func (t *Tailer) sorted() []*file {
+	if t.order != nil {
+		return t.order
+	}
+	// A new slice each time: a caller may still range over the old one.
 	fs := make([]*file, 0, len(t.files))
 	for _, f := range t.files {
 		fs = append(fs, f)
@@ -391,7 +475,14 @@ func (t *Tailer) sorted() []*file {
 		}
 		return 0
 	})
+	t.order = fs
 	return fs
+}
+
+// track starts following f.
+func (t *Tailer) track(f *file) {
+	t.files[f.id] = f
+	t.order, t.changed = nil, true
 }
 
 // checkRotation compares what f.path names now with the open file. It
@@ -418,6 +509,7 @@ func (t *Tailer) checkRotation(f *file) bool {
 		// Truncated (copytruncate), possibly already written past our offset again.
 		t.flushPartial(f)
 		f.offset, f.skipping, f.fpLen, f.fp = 0, false, 0, 0
+		t.changed = true
 		t.h.Rotated(RotationTruncate)
 		t.log.Debug("file truncated, reading from its start", "path", f.path)
 	}
@@ -434,10 +526,23 @@ func (t *Tailer) startDraining(f *file, kind Rotation) {
 
 // scan expands the globs and opens every regular file not yet followed.
 func (t *Tailer) scan(first bool) {
+	// Paths followed now name the file followed: checkRotation has just
+	// looked. Stat-ing them again would cost a system call per file.
+	followed := make(map[string]bool, len(t.files))
+	for _, f := range t.files {
+		if !f.draining {
+			followed[f.path] = true
+		}
+	}
+	t.forgetRemovedDirs()
 	for _, g := range t.opts.Paths {
 		t.watchDir(globBase(g))
+		t.watchGlobDirs(g)
 		matches, _ := filepath.Glob(g) // patterns were checked in New
 		for _, p := range matches {
+			if followed[p] {
+				continue
+			}
 			st, err := os.Stat(p)
 			if err != nil {
 				if !errors.Is(err, fs.ErrNotExist) {
@@ -454,12 +559,62 @@ func (t *Tailer) scan(first bool) {
 				if f.draining {
 					// A rotated file that still matches a glob (access.log.1
 					// under access.log*): follow it under its new name.
-					f.path, f.draining = p, false
+					f.path, f.draining, f.size = p, false, max(f.size, st.Size())
+					t.order, t.changed = nil, true
+					followed[p] = true
 				}
 				continue
 			}
 			t.open(p, first)
 		}
+	}
+}
+
+// watchGlobDirs watches every folder the glob's wildcards match above its
+// files (pods/* and pods/*/* for pods/*/*/*.log), files or not: a file
+// created in a folder that appeared since the last scan is then found by its
+// inotify event at once, not by the next rescan (a log that lives less than
+// RescanInterval before it is rotated away would be missed whole).
+func (t *Tailer) watchGlobDirs(g string) {
+	if t.watcher == nil || t.watchLimited {
+		return
+	}
+	for _, pat := range dirPatterns(g) {
+		dirs, _ := filepath.Glob(pat)
+		for _, d := range dirs {
+			if t.watchedDirs[d] {
+				continue
+			}
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				t.watchDir(d)
+			}
+		}
+	}
+}
+
+// dirPatterns are the folder levels of glob g below its base that hold a
+// pattern character, from the top: for /var/log/pods/*/*/*.log,
+// /var/log/pods/* and /var/log/pods/*/*.
+func dirPatterns(g string) []string {
+	base := globBase(g)
+	var pats []string
+	for dir := filepath.Dir(g); dir != base && dir != "/" && dir != "."; dir = filepath.Dir(dir) {
+		pats = append(pats, dir)
+	}
+	slices.Reverse(pats)
+	return pats
+}
+
+// forgetRemovedDirs drops watched folders that inotify said were removed or
+// renamed: inotify has dropped their watches, and a folder made again under
+// the same name must be watched again.
+func (t *Tailer) forgetRemovedDirs() {
+	t.removedMu.Lock()
+	removed := t.removed
+	t.removed = nil
+	t.removedMu.Unlock()
+	for _, d := range removed {
+		delete(t.watchedDirs, d)
 	}
 }
 
@@ -475,14 +630,25 @@ func globBase(g string) string {
 func hasMeta(p string) bool { return bytes.ContainsAny([]byte(p), `*?[\`) }
 
 func (t *Tailer) watchDir(dir string) {
-	if t.watcher == nil || t.watchedDirs[dir] {
+	if t.watcher == nil || t.watchLimited || t.watchedDirs[dir] {
 		return
 	}
 	t.watchedDirs[dir] = true
-	if err := t.watcher.Add(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.fail(ErrWatch, dir, fmt.Errorf("inotify watch, polling covers it: %w", err))
-	} else if err != nil {
+	err := t.addWatch(dir)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
 		delete(t.watchedDirs, dir) // try again once it exists
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EMFILE):
+		// The kernel's inotify limits (fs.inotify.max_user_watches or
+		// max_user_instances) are reached: one error, then polling alone
+		// finds changes in the folders not watched yet. Trying again for
+		// every folder would only fail again and flood the log.
+		t.watchLimited = true
+		t.fail(ErrWatch, dir, fmt.Errorf("inotify watch limit reached (%d folders watched; raise fs.inotify.max_user_watches), "+
+			"polling every %s covers the rest: %w", len(t.watchedDirs)-1, t.opts.PollInterval, err))
+	default:
+		t.fail(ErrWatch, dir, fmt.Errorf("inotify watch, polling covers it: %w", err))
 	}
 }
 
@@ -522,7 +688,7 @@ func (t *Tailer) open(path string, first bool) {
 	if t.watcher != nil {
 		t.watchDir(filepath.Dir(path))
 	}
-	t.files[f.id] = f
+	t.track(f)
 	t.log.Debug("following file", "path", path, "offset", f.offset)
 }
 
@@ -550,44 +716,74 @@ func (t *Tailer) matchResume(f *file) (Position, bool) {
 // rotated away while the exporter was stopped (access.log became
 // access.log.1): a file in the same directory with the same identity is read
 // from the checkpointed offset to its end, so its last lines are not lost.
+// Checkpointed files that are gone altogether (deleted, or compressed and
+// deleted, while the exporter was stopped) are counted as checkpoint_read
+// errors and logged once: their unread rest, if they had one, is lost.
 func (t *Tailer) resumeRotated() {
+	var gone []string
 	for _, p := range slices.Clone(t.resume) {
-		if _, ok := t.files[fileID{p.Dev, p.Inode}]; ok {
-			continue
+		id := fileID{p.Dev, p.Inode}
+		if _, ok := t.files[id]; ok {
+			continue // the inode is followed but holds other bytes now: replaced, read as a new file
 		}
 		dir := filepath.Dir(p.Path)
 		entries, err := os.ReadDir(dir)
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			gone = append(gone, p.Path)
 			continue
 		}
-		for _, e := range entries {
-			if !e.Type().IsRegular() {
-				continue
-			}
-			info, err := e.Info()
-			if err != nil || idOf(info) != (fileID{p.Dev, p.Inode}) {
-				continue
-			}
-			path := filepath.Join(dir, e.Name())
-			fd, err := os.Open(path)
-			if err != nil {
-				t.failOnce(ErrOpen, path, err)
-				break
-			}
-			f := &file{path: path, fd: fd, id: idOf(info), size: info.Size(), grown: time.Now(), draining: true}
-			if _, ok := t.matchResume(f); !ok || p.Offset > f.size {
-				fd.Close()
-				break
-			}
-			f.offset, f.skipping = p.Offset, p.Skipping
-			f.h = t.h.Open(path)
-			t.files[f.id] = f
-			t.h.Rotated(RotationRename)
-			t.log.Info("reading the rest of a file rotated while stopped", "path", path)
-			break
+		if err != nil {
+			t.failOnce(ErrStat, dir, err)
+			continue
+		}
+		if !t.resumeIn(dir, entries, p) {
+			gone = append(gone, p.Path)
 		}
 	}
 	t.resume = nil
+	if len(gone) == 0 {
+		return
+	}
+	for _, path := range gone {
+		t.h.Error(ErrCheckpointRead, path, errors.New("checkpointed file is gone"))
+	}
+	t.log.Warn("checkpoint names files that are gone (deleted or rotated out of their folder while stopped); "+
+		"what they held after their checkpointed offset is not counted",
+		"files", len(gone), "path", gone[0])
+}
+
+// resumeIn looks in dir for the file p names (by identity) and, when its
+// first bytes are still those checkpointed, follows it from p's offset to its
+// end. It reports whether a file with p's identity exists there.
+func (t *Tailer) resumeIn(dir string, entries []fs.DirEntry, p Position) bool {
+	id := fileID{p.Dev, p.Inode}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || idOf(info) != id {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		fd, err := os.Open(path)
+		if err != nil {
+			t.failOnce(ErrOpen, path, err)
+			return true
+		}
+		f := &file{path: path, fd: fd, id: id, size: info.Size(), grown: time.Now(), draining: true}
+		if _, ok := t.matchResume(f); !ok || p.Offset > f.size {
+			fd.Close() // same inode, other bytes: a new file reusing it
+			return true
+		}
+		f.offset, f.skipping = p.Offset, p.Skipping
+		f.h = t.h.Open(path)
+		t.track(f)
+		t.h.Rotated(RotationRename)
+		t.log.Info("reading the rest of a file rotated while stopped", "path", path)
+		return true
+	}
+	return false
 }
 
 // lastLineEnd is where to start in a file read from its end: just after its
@@ -611,6 +807,12 @@ func (t *Tailer) lastLineEnd(f *file) int64 {
 // read reads f from its offset until the end or the pass budget. It returns
 // the bytes read and whether the budget stopped it before the end.
 func (t *Tailer) read(ctx context.Context, f *file) (int64, bool) {
+	if !f.draining && f.offset >= f.size {
+		// Not grown since checkRotation or open looked, in this pass: a
+		// read would find nothing. (Rotated files are read regardless:
+		// nobody stats them.)
+		return 0, false
+	}
 	var total int64
 	for total < t.opts.PassBytes {
 		if ctx.Err() != nil {
@@ -621,6 +823,7 @@ func (t *Tailer) read(ctx context.Context, f *file) (int64, bool) {
 		if m > 0 {
 			f.offset += int64(m)
 			total += int64(m)
+			t.changed = true
 			t.consume(f, t.buf[:n+m])
 		}
 		if err != nil {
@@ -641,20 +844,20 @@ func (t *Tailer) consume(f *file, data []byte) {
 	if f.skipping {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
-			f.h.Skipped(len(data))
+			t.skipped(f, len(data))
 			f.carry = f.carry[:0]
 			return
 		}
-		f.h.Skipped(i + 1)
+		t.skipped(f, i+1)
 		data, f.skipping = data[i+1:], false
 	}
 	if last := bytes.LastIndexByte(data, '\n'); last >= 0 {
-		f.h.Lines(data[:last+1])
+		t.lines(f, data[:last+1])
 		data = data[last+1:]
 	}
 	if len(data) > t.opts.MaxLineBytes {
 		f.h.TooLong()
-		f.h.Skipped(len(data))
+		t.skipped(f, len(data))
 		f.skipping = true
 		f.carry = f.carry[:0]
 		return
@@ -662,11 +865,23 @@ func (t *Tailer) consume(f *file, data []byte) {
 	f.carry = append(f.carry[:0], data...)
 }
 
+// lines hands a block of lines on and counts its bytes.
+func (t *Tailer) lines(f *file, block []byte) {
+	t.handed += int64(len(block))
+	f.h.Lines(block)
+}
+
+// skipped tells f's handler of n bytes of an over-long line dropped.
+func (t *Tailer) skipped(f *file, n int) {
+	t.handed += int64(n)
+	f.h.Skipped(n)
+}
+
 // flushPartial hands on a partial last line of a file that will not grow any
 // more, as a line of its own (without a newline): it is counted, not lost.
 func (t *Tailer) flushPartial(f *file) {
 	if len(f.carry) > 0 && !f.skipping {
-		f.h.Lines(f.carry)
+		t.lines(f, f.carry)
 	}
 	f.carry = f.carry[:0]
 }
@@ -675,6 +890,7 @@ func (t *Tailer) closeFile(f *file) {
 	t.flushPartial(f)
 	f.fd.Close()
 	delete(t.files, f.id)
+	t.order, t.changed = nil, true
 	t.log.Debug("stopped following rotated file", "path", f.path)
 }
 
@@ -700,6 +916,10 @@ func (t *Tailer) fingerprintHolds(f *file) bool {
 
 // publish sends the current positions to the checkpoint.
 func (t *Tailer) publish() {
+	if !t.changed {
+		return
+	}
+	t.changed = false
 	ps := make([]Position, 0, len(t.files))
 	for _, f := range t.sorted() {
 		c := f.committed()
@@ -756,7 +976,9 @@ func ReadFile(ctx context.Context, path string, opts Options, h FileHandler) (in
 	opts.PassBytes = 1<<63 - 1
 	t := &Tailer{opts: opts, h: rec, log: opts.Logger, buf: make([]byte, opts.BufferBytes), failing: map[string]bool{},
 		warnings: ratelimiter.NewLeakyBucket(10, 6*time.Second)}
-	f := &file{path: path, fd: fd, h: h}
+	// draining: read to the end whatever size the file claims (read skips
+	// files that stat says did not grow).
+	f := &file{path: path, fd: fd, h: h, draining: true}
 	n, _ := t.read(ctx, f)
 	t.flushPartial(f)
 	if rec.err != nil {

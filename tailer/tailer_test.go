@@ -148,6 +148,12 @@ type harness struct {
 
 func start(t *testing.T, opts Options) *harness {
 	t.Helper()
+	return startHooked(t, opts, nil)
+}
+
+// startHooked is start with a hook that may change the Tailer before it runs.
+func startHooked(t *testing.T, opts Options, hook func(*Tailer)) *harness {
+	t.Helper()
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 10 * time.Millisecond
 	}
@@ -164,6 +170,9 @@ func start(t *testing.T, opts Options) *harness {
 	tl, err := New(opts, rec)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if hook != nil {
+		hook(tl)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, tl: tl, rec: rec, cancel: cancel, done: make(chan error, 1)}
