@@ -30,7 +30,6 @@ type Backfill struct {
 	step   time.Duration
 	steps  map[int64]*stepCounts
 	last   int64 // step of the last line with a time: lines without one go there
-	seen   bool
 }
 
 type stepCounts struct {
@@ -46,7 +45,7 @@ func NewBackfill(source string, table *classify.Table, lang string, step time.Du
 
 func (b *Backfill) at(t time.Time) *stepCounts {
 	if !t.IsZero() {
-		b.last, b.seen = t.UnixNano()/int64(b.step), true
+		b.last = t.UnixNano() / int64(b.step)
 	}
 	sc := b.steps[b.last]
 	if sc == nil {
@@ -92,6 +91,38 @@ type BackfillFile struct {
 	rec logformat.Record
 	// MaxLineBytes bounds a line, as in run (0: no bound).
 	MaxLineBytes int
+
+	// The step being counted, and its codes in an array: a line costs an
+	// array increment; the step's map is touched when the step changes and
+	// at the end of each block.
+	cur     *stepCounts
+	curKey  int64
+	codes   [maxCode + 1]uint64
+	touched []int
+}
+
+// step returns the counts of the step of t (of the last line with a time
+// when t is zero).
+func (f *BackfillFile) step(t time.Time) *stepCounts {
+	key := f.b.last
+	if !t.IsZero() {
+		key = t.UnixNano() / int64(f.b.step)
+	}
+	if f.cur != nil && key == f.curKey {
+		return f.cur
+	}
+	f.flushCodes()
+	f.cur, f.curKey = f.b.at(t), key
+	return f.cur
+}
+
+// flushCodes adds the codes counted so far to the current step.
+func (f *BackfillFile) flushCodes() {
+	for _, c := range f.touched {
+		f.cur.codes[c] += f.codes[c]
+		f.codes[c] = 0
+	}
+	f.touched = f.touched[:0]
 }
 
 // Lines counts each line of block in the step of its time.
@@ -114,23 +145,29 @@ func (f *BackfillFile) Lines(block []byte) {
 		}
 		var sc *stepCounts
 		if r == logformat.ReasonNone {
-			sc = f.b.at(f.rec.Time)
+			sc = f.step(f.rec.Time)
 		} else {
-			sc = f.b.at(time.Time{})
+			sc = f.step(time.Time{})
 		}
 		sc.lines++
 		switch {
 		case r == logformat.ReasonNone:
-			sc.codes[f.rec.Status]++
+			if f.codes[f.rec.Status] == 0 {
+				f.touched = append(f.touched, f.rec.Status)
+			}
+			f.codes[f.rec.Status]++
 		case r != logformat.ReasonContinued:
 			sc.unparsed[r]++
 		}
+	}
+	if f.cur != nil {
+		f.flushCodes()
 	}
 }
 
 // TooLong counts a line skipped for its length.
 func (f *BackfillFile) TooLong() {
-	sc := f.b.at(time.Time{})
+	sc := f.step(time.Time{})
 	sc.lines++
 	sc.unparsed[logformat.ReasonTooLong]++
 }

@@ -72,6 +72,24 @@ func TestBackfillOpenMetrics(t *testing.T) {
 	}
 }
 
+func TestBackfillLinesDoNotAllocate(t *testing.T) {
+	table, _ := classify.Default()
+	b := NewBackfill("web", table, "en", time.Minute)
+	f, err := b.Open("combined")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := []byte(strings.Repeat(`192.0.2.1 - - [26/Nov/2026:10:00:10 +0000] "GET /x HTTP/1.1" 200 1 "-" "-"`+"\n"+
+		`192.0.2.1 - - [26/Nov/2026:10:00:20 +0000] "GET /x HTTP/1.1" 503 1 "-" "-"`+"\n", 32))
+	f.Lines(block)
+	if n := testing.AllocsPerRun(100, func() { f.Lines(block) }); n != 0 {
+		t.Errorf("backfill Lines allocates %v times per block, want 0", n)
+	}
+	if got := b.Totals(); got[200] != 102*32 || got[503] != 102*32 { // AllocsPerRun calls once more to warm up
+		t.Errorf("totals = %v, want %d of each", got, 102*32)
+	}
+}
+
 func TestEscapeLabel(t *testing.T) {
 	if got := escapeLabel("a\"b\\c\nd"); got != `a\"b\\c\nd` {
 		t.Errorf("escapeLabel = %q", got)

@@ -955,7 +955,7 @@ func (t *Tailer) failOnce(reason ErrorReason, path string, err error) {
 
 // ReadFile reads path once from its start to its end, handing its lines to h
 // exactly as Run would (same line bound, a partial last line handed on as a
-// line). It returns the bytes read. replay uses it.
+// line). It returns the bytes read.
 func ReadFile(ctx context.Context, path string, opts Options, h FileHandler) (int64, error) {
 	if err := opts.setDefaults(); err != nil {
 		return 0, err
@@ -972,38 +972,8 @@ func ReadFile(ctx context.Context, path string, opts Options, h FileHandler) (in
 	if !st.Mode().IsRegular() {
 		return 0, fmt.Errorf("read %s: not a regular file", path)
 	}
-	rec := &errorRecorder{}
-	opts.PassBytes = 1<<63 - 1
-	t := &Tailer{opts: opts, h: rec, log: opts.Logger, buf: make([]byte, opts.BufferBytes), failing: map[string]bool{},
-		warnings: ratelimiter.NewLeakyBucket(10, 6*time.Second)}
-	// draining: read to the end whatever size the file claims (read skips
-	// files that stat says did not grow).
-	f := &file{path: path, fd: fd, h: h, draining: true}
-	n, _ := t.read(ctx, f)
-	t.flushPartial(f)
-	if rec.err != nil {
-		return n, rec.err
-	}
-	return n, ctx.Err()
-}
-
-// errorRecorder is the Handler of ReadFile: it keeps the first error.
-type errorRecorder struct{ err error }
-
-// Open is never called by ReadFile.
-func (r *errorRecorder) Open(string) FileHandler { return nil }
-
-// Rotated is never called by ReadFile.
-func (r *errorRecorder) Rotated(Rotation) {}
-
-// Progress is never called by ReadFile.
-func (r *errorRecorder) Progress(int, int64) {}
-
-// Error keeps the first error.
-func (r *errorRecorder) Error(reason ErrorReason, path string, err error) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%s %s: %w", reason, path, err)
-	}
+	// The same line cutting as ReadReader: one loop for files and streams.
+	return ReadReader(ctx, fd, opts, h)
 }
 
 // goneKind tells a renamed file from a deleted one by its link count.
