@@ -2,7 +2,7 @@
 # image. One Dockerfile, two ways to build the same final layout:
 #
 # 1. Where base images can be pulled (the default target, `make docker`): the
-#    binary is built in golang:1.26-bookworm and copied onto distroless
+#    binary is built in golang:1.27-bookworm and copied onto distroless
 #    static. .git is not sent to the build, so the version comes in as args:
 #      docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
 #        --build-arg REVISION=$(git rev-parse HEAD) -t httpstatus-exporter .
@@ -58,9 +58,12 @@ ENTRYPOINT ["/bin/exporter"]
 # the HTTPSTATUS_* environment variables a DaemonSet sets.
 CMD ["run"]
 
-# The image's Go must be at least go.mod's go line: official golang images set
-# GOTOOLCHAIN=local, so an older 1.26 patch fails instead of downloading one.
-FROM golang:1.26-bookworm AS build
+# The binary is built by go.mod's toolchain line, go1.27.3 (go1.26.8 has
+# standard-library vulnerabilities govulncheck finds, see scripts/vulncheck.sh).
+# Official golang images set GOTOOLCHAIN=local, so it is named here: an image
+# with an older 1.27 patch fetches go1.27.3 from the module proxy.
+FROM golang:1.27-bookworm AS build
+ENV GOTOOLCHAIN=go1.27.3
 WORKDIR /src
 
 # Modules first, in their own layer: rebuilt only when go.mod or go.sum change.

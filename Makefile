@@ -5,6 +5,9 @@ SHELL       := bash
 .DEFAULT_GOAL := build
 
 GO        ?= go
+# go.mod's toolchain line (go1.27.3), also where go.env says GOTOOLCHAIN=local:
+# see scripts/go-toolchain.sh.
+export GOTOOLCHAIN ?= $(shell awk '$$1 == "toolchain" { print $$2 }' go.mod)
 BIN       := bin/exporter
 TOOLS_BIN := $(CURDIR)/.cache/bin
 FUZZTIME  ?= 30s
@@ -27,7 +30,7 @@ LDFLAGS := -s -w \
 	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) \
 	-X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: help build demo test unit e2e bench bench-compare fuzz lint tools docker docker-test docker-lint deploy-test dashboards clean
+.PHONY: help build demo test unit e2e vulncheck bench bench-compare fuzz lint tools docker docker-test docker-lint deploy-test dashboards clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -66,6 +69,9 @@ bench-compare: tools ## benchstat OLD=out/bench-A.txt NEW=out/bench-B.txt
 
 fuzz: ## fuzz every fuzz target for FUZZTIME each (default 30s)
 	bash scripts/fuzz.sh $(FUZZTIME)
+
+vulncheck: ## govulncheck against an offline database built from golang.org/x/vulndb (policy in the script)
+	bash scripts/vulncheck.sh
 
 lint: ## go vet, gofmt and golangci-lint (.golangci.yml)
 	bash scripts/lint.sh

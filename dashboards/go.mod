@@ -2,6 +2,8 @@ module github.com/httpstatus-exporter/httpstatus-exporter/dashboards
 
 go 1.26.8
 
+toolchain go1.27.3
+
 replace github.com/httpstatus-exporter/httpstatus-exporter => ../
 
 require (

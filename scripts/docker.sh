@@ -28,6 +28,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+source scripts/go-toolchain.sh
 
 what=${1:-all}
 case $what in

@@ -5,6 +5,7 @@
 # that package's testdata/fuzz/ by go test, to be committed with the fix.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/go-toolchain.sh
 
 fuzztime=${1:-${FUZZTIME:-30s}}
 

@@ -4,6 +4,7 @@
 # fails it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/go-toolchain.sh
 
 echo "--- go vet ./..."
 go vet ./...

@@ -7,6 +7,7 @@
 #   SIZE_MB=256 scripts/measure-backlog.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/go-toolchain.sh
 size_mb=${SIZE_MB:-2048}
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT

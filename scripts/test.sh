@@ -13,6 +13,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+source scripts/go-toolchain.sh
 
 fuzztime=${FUZZTIME:-5s}
 results=out/test
@@ -111,6 +112,11 @@ stage "end-to-end tests (-race)"
 # The real binary, real Prometheus, TLS: every test named TestE2E...
 gotestsum --format standard-quiet --jsonfile "$results/e2e.json" -- -race -count=1 -run '^TestE2E' ./...
 (cd dashboards && gotestsum --format standard-quiet --jsonfile "$root/$results/e2e-dashboards.json" -- -race -count=1 -run '^TestE2E' ./...)
+
+stage "vulncheck"
+# govulncheck against an offline database built from golang.org/x/vulndb;
+# the policy for findings is in the script.
+bash scripts/vulncheck.sh
 
 stage "deploy (Dockerfile lint, image, manifests)"
 # Lints the Dockerfile, builds the image FROM scratch and runs it in a Docker
