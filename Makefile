@@ -30,7 +30,7 @@ LDFLAGS := -s -w \
 	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) \
 	-X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: help build demo test unit e2e vulncheck bench bench-compare fuzz lint tools docker docker-test docker-lint deploy-test dashboards clean
+.PHONY: help build demo test unit e2e torture soak vulncheck bench bench-compare fuzz lint tools docker docker-test docker-lint deploy-test dashboards clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -72,6 +72,12 @@ fuzz: ## fuzz every fuzz target for FUZZTIME each (default 30s)
 
 vulncheck: ## govulncheck against an offline database built from golang.org/x/vulndb (policy in the script)
 	bash scripts/vulncheck.sh
+
+torture: ## the torture suite (docs/reliability.md): rotation, restarts, hostile input, limits, scrape load
+	bash -o pipefail -c "$(GO) test -race -count=1 -v -run '^TestE2ETorture' ./cmd/exporter/ | grep -E 'TORTURE|^(--- |ok|FAIL)'"
+
+soak: ## the torture suite over minutes per scenario (HTTPSTATUS_SOAK=1, about 25 minutes)
+	bash -o pipefail -c "HTTPSTATUS_SOAK=1 $(GO) test -count=1 -v -timeout 2h -run '^TestE2ETorture' ./cmd/exporter/ | grep -E 'TORTURE|^(--- |ok|FAIL)'"
 
 lint: ## go vet, gofmt and golangci-lint (.golangci.yml)
 	bash scripts/lint.sh

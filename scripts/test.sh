@@ -48,7 +48,7 @@ summary() {
 	printf '%-22s %5ds\n' "total" $((SECONDS - start_all))
 	# Counts from the unit run's events, subtests included.
 	local jsons=()
-	for json in "$results/unit.json" "$results/unit-dashboards.json" "$results/e2e.json" "$results/e2e-dashboards.json" "$results/deploy.json"; do
+	for json in "$results/unit.json" "$results/unit-dashboards.json" "$results/e2e.json" "$results/e2e-dashboards.json" "$results/torture.json" "$results/deploy.json"; do
 		[[ -s $json ]] && jsons+=("$json")
 	done
 	if [[ ${#jsons[@]} -gt 0 ]]; then
@@ -109,9 +109,20 @@ gotestsum --format standard-quiet --jsonfile "$results/unit.json" -- -race -shor
 (cd dashboards && gotestsum --format standard-quiet --jsonfile "$root/$results/unit-dashboards.json" -- -race -short -count=1 ./...)
 
 stage "end-to-end tests (-race)"
-# The real binary, real Prometheus, TLS: every test named TestE2E...
-gotestsum --format standard-quiet --jsonfile "$results/e2e.json" -- -race -count=1 -run '^TestE2E' ./...
+# The real binary, real Prometheus, TLS: every test named TestE2E... but the
+# torture suite, the next stage.
+gotestsum --format standard-quiet --jsonfile "$results/e2e.json" -- -race -count=1 -run '^TestE2E' -skip '^TestE2ETorture' ./...
 (cd dashboards && gotestsum --format standard-quiet --jsonfile "$root/$results/e2e-dashboards.json" -- -race -count=1 -run '^TestE2E' ./...)
+
+stage "torture suite (-race)"
+# docs/reliability.md: rotation under a 20k lines/s writer, SIGTERM and
+# SIGKILL, bad checkpoints, hostile input, 2,000 files, inotify limits, a
+# read-only or full checkpoint folder, 50 scraping clients (wrk), every status
+# value, TLS and basic auth. Alone, so that no other package's tests share
+# the machine with the scrape-load figures. Each scenario's figures (its
+# TORTURE line) are printed after the run.
+gotestsum --format standard-quiet --jsonfile "$results/torture.json" -- -race -count=1 -timeout 15m -run '^TestE2ETorture' ./cmd/exporter/
+grep -o 'TORTURE [^"]*' "$results/torture.json" | sed 's/\\n$//'
 
 stage "vulncheck"
 # govulncheck against an offline database built from golang.org/x/vulndb;

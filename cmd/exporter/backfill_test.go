@@ -138,12 +138,15 @@ func TestE2EBackfill(t *testing.T) {
 	}
 }
 
+// requireTool finds a command a test needs (promtool, prometheus, chromium,
+// wrk: scripts/test.sh installs them): missing, the test skips, or fails
+// under CI=true (CI must not pass by skipping).
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (scripts/test.sh installs Debian's prometheus package)", name)
+			t.Fatalf("%s not installed (scripts/test.sh installs it from Debian's packages)", name)
 		}
 		t.Skipf("%s not installed; run scripts/test.sh", name)
 	}

@@ -304,22 +304,7 @@ func testRestart(t *testing.T, bin string) {
 // testTLS serves over TLS with basic auth from an exporter-toolkit web config.
 func testTLS(t *testing.T, bin string) {
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSignedCert(t)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	webConfig := filepath.Join(dir, "web.yml")
-	for path, data := range map[string][]byte{
-		certFile: certPEM, keyFile: keyPEM,
-		webConfig: fmt.Appendf(nil, "tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n",
-			certFile, keyFile, hash),
-	} {
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	webConfig, certPEM := tlsWebConfig(t, dir, "s3cret")
 	logPath := filepath.Join(dir, "access.log")
 	if err := os.WriteFile(logPath, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -394,6 +379,30 @@ func testTLS(t *testing.T, bin string) {
 			t.Errorf("plain http to the TLS port: status %d, body %.200q; want a refusal", code, body)
 		}
 	})
+}
+
+// tlsWebConfig writes an exporter-toolkit web config into dir: TLS with a
+// self-signed certificate for 127.0.0.1, and basic auth for the user
+// prometheus with password. It returns the config's path and the certificate.
+func tlsWebConfig(t *testing.T, dir, password string) (webConfig string, certPEM []byte) {
+	t.Helper()
+	certPEM, keyPEM := selfSignedCert(t)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webConfig = filepath.Join(dir, "web.yml")
+	for path, data := range map[string][]byte{
+		certFile: certPEM, keyFile: keyPEM,
+		webConfig: fmt.Appendf(nil, "tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n",
+			certFile, keyFile, hash),
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return webConfig, certPEM
 }
 
 // selfSignedCert returns a PEM certificate and key for 127.0.0.1.

@@ -320,12 +320,48 @@ type proc struct {
 // The process is killed when the test ends if it is still running.
 func startExporter(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
+	return startExporterWith(t, bin, launch{}, args...)
+}
+
+// launch says how to start an exporter beyond its arguments.
+type launch struct {
+	// uid, if not 0, runs the exporter as that user (and group): root
+	// ignores file permissions, and some scenarios are about them.
+	uid int
+	// prelude is a shell script run before the exporter in the same process,
+	// which then execs it ("$@" is the exporter and its arguments).
+	prelude string
+	// cloneflags puts the shell and the exporter in new namespaces
+	// (CLONE_NEWNS for a private tmpfs, CLONE_NEWUSER for inotify limits of
+	// their own).
+	cloneflags uintptr
+}
+
+// startExporterWith starts bin as described by l and waits for its listening
+// address; it is killed when the test ends if it is still running.
+func startExporterWith(t *testing.T, bin string, l launch, args ...string) *proc {
+	t.Helper()
 	p := &proc{stderr: &syncBuffer{}, stdout: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
+	if l.prelude != "" {
+		p.cmd = exec.Command("/bin/sh", append([]string{"-c", l.prelude + "\nexec \"$@\"", "sh", bin}, args...)...)
+	} else {
+		p.cmd = exec.Command(bin, args...)
+	}
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	attr := &syscall.SysProcAttr{Cloneflags: l.cloneflags}
+	if l.uid != 0 {
+		attr.Credential = &syscall.Credential{Uid: uint32(l.uid), Gid: uint32(l.uid)} //nolint:gosec // a test's own small uid
+	}
+	if l.cloneflags&syscall.CLONE_NEWUSER != 0 {
+		// Root inside is root outside: files are reached as before; the
+		// namespace is only there for limits of its own.
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}
+	}
+	p.cmd.SysProcAttr = attr
 	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("start %v: %v", args, err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
@@ -339,18 +375,18 @@ func startExporter(t *testing.T, bin string, args ...string) *proc {
 			<-p.done
 		}
 		if t.Failed() {
-			t.Logf("exporter %v stderr:\n%s", args, p.stderr.String())
+			t.Logf("exporter %v stderr:\n%s", args, tailString(p.stderr.String(), 16<<10))
 		}
 	})
-	waitFor(t, 15*time.Second, "exporter listening", func() (bool, string) {
+	waitFor(t, 20*time.Second, "exporter listening", func() (bool, string) {
 		select {
 		case <-p.done:
-			t.Fatalf("exporter exited early: %v\nstderr:\n%s", p.err, p.stderr.String())
+			t.Fatalf("exporter exited early: %v\nstderr:\n%s", p.err, tailString(p.stderr.String(), 16<<10))
 		default:
 		}
 		m := listeningRE.FindStringSubmatch(p.stderr.String())
 		if m == nil {
-			return false, p.stderr.String()
+			return false, tailString(p.stderr.String(), 4<<10)
 		}
 		p.addr = m[1]
 		return true, ""
