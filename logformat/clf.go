@@ -55,14 +55,14 @@ func (p *clfParser) Parse(line []byte, rec *Record) Reason {
 	switch p.kind {
 	case clfVhost:
 		if h.tb > 0 && p.want&FieldHost != 0 {
-			if f, n := prefixFields(line[:h.tb-1]); n >= 4 {
+			if f, n := prefixField(line[:h.tb-1], 0); n >= 4 {
 				rec.Host = hostOf(f)
 			}
 		}
 		p.typical = rec.Host != nil
 	case clfLighttpd:
 		if h.tb > 0 && p.want&FieldHost != 0 {
-			if f, n := secondField(line[:h.tb-1]); n == 3 {
+			if f, n := prefixField(line[:h.tb-1], 1); n == 3 {
 				rec.Host = hostOf(f)
 			}
 		}
@@ -222,49 +222,28 @@ func sizeThenQuote(rest []byte) bool {
 	return k+1 < len(rest) && rest[k+1] == '"'
 }
 
-// prefixFields returns the first space-separated field of the part of a
-// line before the time field, and how many fields that part has.
-func prefixFields(pre []byte) (first []byte, n int) {
-	for i := 0; i < len(pre); {
-		for i < len(pre) && pre[i] == ' ' {
-			i++
+// prefixField returns field i (from 0) of the space-separated fields of
+// the part of a line before the time field, and how many fields that part
+// has.
+func prefixField(pre []byte, i int) (field []byte, n int) {
+	for p := 0; p < len(pre); {
+		for p < len(pre) && pre[p] == ' ' {
+			p++
 		}
-		if i == len(pre) {
+		if p == len(pre) {
 			break
 		}
-		j := i
-		for j < len(pre) && pre[j] != ' ' {
-			j++
+		q := p
+		for q < len(pre) && pre[q] != ' ' {
+			q++
 		}
-		if n == 0 {
-			first = pre[i:j]
-		}
-		n++
-		i = j
-	}
-	return first, n
-}
-
-// secondField is prefixFields for the second field.
-func secondField(pre []byte) (second []byte, n int) {
-	for i := 0; i < len(pre); {
-		for i < len(pre) && pre[i] == ' ' {
-			i++
-		}
-		if i == len(pre) {
-			break
-		}
-		j := i
-		for j < len(pre) && pre[j] != ' ' {
-			j++
-		}
-		if n == 1 {
-			second = pre[i:j]
+		if n == i {
+			field = pre[p:q]
 		}
 		n++
-		i = j
+		p = q
 	}
-	return second, n
+	return field, n
 }
 
 // skipQuoted expects ` "..."` at rest[i:] and returns the index after the
