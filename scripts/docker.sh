@@ -20,6 +20,7 @@
 #
 #   scripts/docker.sh            # lint, then image
 #   scripts/docker.sh lint       # or: image
+#   scripts/docker.sh install    # only install docker.io if missing (CI's install stage)
 #
 # Re-runnable: a dockerd left by an interrupted run (found by its pidfile and
 # its own exec root in its command line) is stopped first, and every exit stops
@@ -32,9 +33,9 @@ source scripts/go-toolchain.sh
 
 what=${1:-all}
 case $what in
-all | lint | image) ;;
+all | lint | image | install) ;;
 *)
-	echo "usage: $0 [all|lint|image]" >&2
+	echo "usage: $0 [all|lint|image|install]" >&2
 	exit 2
 	;;
 esac
@@ -443,6 +444,7 @@ image() {
 }
 
 case $what in
+install) install_docker ;;
 lint) lint ;;
 image) image ;;
 all)

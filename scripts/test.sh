@@ -82,13 +82,19 @@ if [[ ${SKIP_INSTALL:-} == 1 ]]; then
 	echo "SKIP_INSTALL=1: not installing"
 	tools_bin=$root/.cache/bin
 else
+	# The Go tools download and build in the background (network, then CPU)
+	# while apt installs the Debian packages and go downloads the modules
+	# (network and disk); the lint stage waits for them. On a bare machine
+	# this is minutes: golangci-lint alone is hundreds of modules.
+	bash scripts/install-tools.sh >"$results/tools-bin" 2>"$results/install-tools.log" &
+	tools_pid=$!
 	bash scripts/install-prometheus.sh
 	bash scripts/install-debian.sh
-	tools_bin=$(bash scripts/install-tools.sh)
+	bash scripts/docker.sh install
+	go mod download
+	(cd dashboards && go mod download)
+	(cd deploy/test && go mod download)
 fi
-export PATH=$tools_bin:$PATH
-echo "gotestsum: $(gotestsum --version)"
-echo "benchstat: $(go version -m "$tools_bin/benchstat" | awk '$1 == "mod" {print $2 "@" $3}')"
 
 stage "go build"
 go build ./...
@@ -96,6 +102,19 @@ go build ./...
 # dependencies stay out of the exporter's go.mod); ./... does not reach them.
 (cd dashboards && go vet ./...)
 (cd deploy/test && go vet ./...)
+
+stage "Go tools"
+if [[ -n ${tools_pid:-} ]]; then
+	echo "waiting for scripts/install-tools.sh, started in the install stage"
+	tools_status=0
+	wait "$tools_pid" || tools_status=$?
+	cat "$results/install-tools.log"
+	[[ $tools_status -eq 0 ]] || exit "$tools_status"
+	tools_bin=$(cat "$results/tools-bin")
+fi
+export PATH=$tools_bin:$PATH
+echo "gotestsum: $(gotestsum --version)"
+echo "benchstat: $(go version -m "$tools_bin/benchstat" | awk '$1 == "mod" {print $2 "@" $3}')"
 
 stage "lint (vet, gofmt, golangci-lint)"
 bash scripts/lint.sh
