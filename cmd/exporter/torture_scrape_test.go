@@ -21,8 +21,8 @@ import (
 // after its last answer: 50 scrapes a second, 15 times what 50 Prometheus
 // servers scraping every 15 s ask. Unpaced, wrk measures how many scrapes a
 // second two shared cores can serve, which takes CPU from ingestion by
-// construction (a scrape costs about 1 ms of CPU, most of it the process
-// collector reading /proc): that is measured and reported too, not asserted.
+// construction (a scrape costs about 2 ms of CPU): that is measured and
+// reported too, not asserted.
 const (
 	scrapeClients = 50
 	scrapeDelay   = time.Second
